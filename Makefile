@@ -1,0 +1,45 @@
+# summit_lessons — every target installs what it needs first, so on a fresh machine
+# `make handouts` and `make test` are the only two commands anyone has to know.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# Two workers, one notebook per worker (plain -n splits a notebook's cells across workers).
+XDIST  := -n 2 --dist loadfile
+NBVAL  := --nbval --nbval-sanitize-with tests/nbval-sanitize.cfg
+
+.PHONY: setup test unit lab execute handouts bundle bench browser validate clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,lab,bench]'
+	touch $@
+
+setup: $(STAMP)  ## create .venv from the pinned constraints
+
+validate: setup  ## check the data folder
+	$(BIN)/summit-lessons validate data
+
+unit: setup  ## unit tests only (no notebooks, no browser)
+	$(BIN)/pytest $(XDIST) -m "not browser" tests
+
+test: setup  ## everything CI runs
+	$(BIN)/summit-lessons validate data
+	$(BIN)/pytest $(XDIST) tests
+
+lab: setup  ## JupyterLab on the lesson notebooks
+	$(BIN)/jupyter lab notebooks
+
+clean:
+	rm -rf build
+
+# Debian's chromium for the browser checks: installed with apt-get when missing and apt-get
+# can be used (never a browser download: they cannot work here). Without it the browser
+# tests skip locally and fail on CI.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then echo "chromium: $$(command -v chromium)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's chromium with apt-get"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
+	else echo "chromium missing and apt-get unusable: browser tests will skip (CI fails them)"; fi

@@ -1,0 +1,452 @@
+"""Load the curated tables and validate them against ``datapackage.json``.
+
+The Data Package descriptor is the single source of truth for every column's type and
+constraints; this module only knows how to *apply* a Table Schema (plus three small
+``summit:`` extensions for partial dates, time zones and ``;``-separated lists).
+
+Data flows one way: CSV text -> checked rows of strings -> typed pandas DataFrame.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import date as _date
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+
+__all__ = ["DataError", "Problem", "data_dir", "descriptor", "table_names", "load", "load_all", "validate"]
+
+#: Environment variable a teacher can set to use their own copy of the data folder.
+DATA_ENV = "SUMMIT_LESSONS_DATA"
+
+_DATE_FORMATS = {"year": r"^\d{4}$", "month": r"^\d{4}-\d{2}$", "day": r"^\d{4}-\d{2}-\d{2}$"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one cell (or line) of one file."""
+
+    file: str
+    line: int
+    column: str | None
+    value: str | None
+    rule: str
+
+    def __str__(self) -> str:
+        where = f"{self.file} line {self.line}"
+        if self.column is not None:
+            where += f', column "{self.column}"'
+        if self.value is None:
+            return f"{where}: {self.rule}"
+        return f'{where}: "{self.value}" {self.rule}'
+
+
+class DataError(ValueError):
+    """The data folder breaks a rule. ``problems`` lists every problem found, in file order."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        lines = [str(p) for p in self.problems[:20]]
+        if len(self.problems) > 20:
+            lines.append(f"... and {len(self.problems) - 20} more problems")
+        super().__init__("\n".join(lines))
+
+
+# ---------------------------------------------------------------------------- locating data
+
+def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """The data folder: ``path`` if given, else ``$SUMMIT_LESSONS_DATA``, else the packaged copy."""
+    if path is not None:
+        return Path(path)
+    env = os.environ.get(DATA_ENV)
+    if env:
+        return Path(env)
+    return Path(str(resources.files("summit_lessons") / "data"))
+
+
+def _packaged_descriptor_path() -> Path:
+    return Path(str(resources.files("summit_lessons") / "data" / "datapackage.json"))
+
+
+def descriptor(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The Data Package descriptor for a data folder (the packaged one when the folder has none)."""
+    folder = data_dir(path)
+    own = folder / "datapackage.json"
+    return _read_descriptor(str(own if own.exists() else _packaged_descriptor_path()))
+
+
+@lru_cache(maxsize=8)
+def _read_descriptor(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def table_names(path: str | os.PathLike[str] | None = None) -> list[str]:
+    """Names of every table the descriptor describes, in descriptor order."""
+    return [r["name"] for r in descriptor(path)["resources"]]
+
+
+def _resource(desc: dict[str, Any], name: str) -> dict[str, Any]:
+    for r in desc["resources"]:
+        if r["name"] == name:
+            return r
+    known = ", ".join(r["name"] for r in desc["resources"])
+    raise DataError([Problem("datapackage.json", 1, None, name, f"is not a table of this package (tables: {known})")])
+
+
+# ---------------------------------------------------------------------------- reading text
+
+@dataclass(frozen=True)
+class _Rows:
+    file: str
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (line number where the record starts, cells)
+
+
+def _read_rows(folder: Path, resource: dict[str, Any]) -> _Rows:
+    """Read a CSV exactly: strict UTF-8, strict quoting, one record per row, line numbers kept."""
+    fname = resource["path"]
+    path = folder / fname
+    if not path.is_file():
+        raise DataError([Problem(fname, 0, None, str(path), "is missing: the file does not exist")])
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        start = raw.rfind(b"\n", 0, exc.start) + 1
+        end = raw.find(b"\n", exc.start)
+        row_text = raw[start: end if end >= 0 else len(raw)]
+        cells = next(csv.reader([row_text.decode("utf-8", errors="replace")]), [])
+        header = next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8", errors="replace")]), [])
+        column = next((header[i] if i < len(header) else None for i, c in enumerate(cells) if "\ufffd" in c), None)
+        bad = raw[exc.start:exc.end].hex(" ")
+        raise DataError([Problem(fname, line, column, None,
+                                 f"bytes {bad} are not valid UTF-8 (save the file as UTF-8)")]) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    problems: list[Problem] = []
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataError([Problem(fname, 1, None, None, "is empty: a header row is required")]) from None
+    except csv.Error as exc:
+        raise DataError([Problem(fname, 1, None, None, f"is not valid CSV: {exc}")]) from None
+    rows: list[tuple[int, dict[str, str]]] = []
+    start = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(fname, start, None, None,
+                                    f"is not valid CSV ({exc}): check for an unbalanced double quote"))
+            break
+        if not cells or cells == [""]:
+            start = reader.line_num + 1
+            continue
+        if len(cells) != len(header):
+            problems.append(Problem(fname, start, None, None,
+                                    f"has {len(cells)} fields but the header has {len(header)} "
+                                    "(a comma inside an unquoted field, or an unbalanced quote?)"))
+        else:
+            rows.append((start, dict(zip(header, cells))))
+        start = reader.line_num + 1
+    if problems:
+        raise DataError(problems)
+    return _Rows(fname, header, rows)
+
+
+# ---------------------------------------------------------------------------- checking cells
+
+def _valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+        return False
+    return True
+
+
+def _check_partial_date(value: str, precision: str | None) -> str | None:
+    """Return a rule broken by a YYYY / YYYY-MM / YYYY-MM-DD value, or None."""
+    if precision and precision in _DATE_FORMATS and not re.match(_DATE_FORMATS[precision], value):
+        return f"does not match its date_precision \"{precision}\" (expected {_shape(precision)})"
+    parts = [int(p) for p in value.split("-")]
+    try:
+        _date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        return "is not a real calendar date"
+    return None
+
+
+def _shape(precision: str) -> str:
+    return {"year": "YYYY", "month": "YYYY-MM", "day": "YYYY-MM-DD"}[precision]
+
+
+def _number(value: str, integer: bool) -> float | int | None:
+    try:
+        return int(value) if integer else float(value)
+    except ValueError:
+        return None
+
+
+def _check_rows(rows: _Rows, resource: dict[str, Any]) -> list[Problem]:
+    fname = rows.file
+    fields = resource["schema"]["fields"]
+    names = [f["name"] for f in fields]
+    problems: list[Problem] = []
+    for name in names:
+        if name not in rows.header:
+            problems.append(Problem(fname, 1, name, None, "is missing from the header row"))
+    for col in rows.header:
+        if col not in names:
+            problems.append(Problem(fname, 1, col, None, "is not described in datapackage.json"))
+    if len(set(rows.header)) != len(rows.header):
+        dup = next(c for c in rows.header if rows.header.count(c) > 1)
+        problems.append(Problem(fname, 1, dup, None, "appears twice in the header row"))
+    if problems:
+        return problems
+
+    seen: dict[str, dict[str, int]] = {f["name"]: {} for f in fields if f.get("constraints", {}).get("unique")}
+    for line, row in rows.rows:
+        for f in fields:
+            name, value = f["name"], row[f["name"]]
+            c = f.get("constraints", {})
+            if value == "":
+                if c.get("required"):
+                    problems.append(Problem(fname, line, name, value, "is empty, but the column is required"))
+                continue
+            if value != value.strip():
+                problems.append(Problem(fname, line, name, value, "has spaces at the start or end"))
+                continue
+            ftype = f.get("type", "string")
+            if ftype in ("number", "integer"):
+                num = _number(value, ftype == "integer")
+                if num is None:
+                    problems.append(Problem(fname, line, name, value, f"is not a{'n integer' if ftype == 'integer' else ' number'}"))
+                    continue
+                if "minimum" in c and num < c["minimum"]:
+                    problems.append(Problem(fname, line, name, value, f"is below the minimum {c['minimum']}"))
+                if "maximum" in c and num > c["maximum"]:
+                    problems.append(Problem(fname, line, name, value, f"is above the maximum {c['maximum']}"))
+            elif ftype == "boolean":
+                allowed = f.get("trueValues", ["true"]) + f.get("falseValues", ["false"])
+                if value not in allowed:
+                    problems.append(Problem(fname, line, name, value, f"is not a boolean (use {' or '.join(allowed)})"))
+            if "enum" in c and value not in c["enum"]:
+                problems.append(Problem(fname, line, name, value, f"is not one of the allowed values: {', '.join(c['enum'])}"))
+            if "pattern" in c and not re.fullmatch(c["pattern"], value):
+                problems.append(Problem(fname, line, name, value, _pattern_rule(f)))
+            elif "summit:date" in f:
+                rule = _check_partial_date(value, row.get(f["summit:date"]) if f["summit:date"] in row else None)
+                if rule:
+                    problems.append(Problem(fname, line, name, value, rule))
+            if f.get("format") == "uri" and not re.match(r"^https?://\S+$", value):
+                problems.append(Problem(fname, line, name, value, "is not an http(s) URL"))
+            if f.get("summit:timezone") and not _valid_zone(value):
+                problems.append(Problem(fname, line, name, value, "is not an IANA time zone (e.g. America/Anchorage)"))
+            if "summit:time" in f:
+                tz_col = f["summit:time"]["timezone"]
+                if row.get(tz_col, "") == "":
+                    problems.append(Problem(fname, line, tz_col, "",
+                                            f'is empty, but a time zone is required when "{name}" is set ("{value}")'))
+            if name in seen:
+                if value in seen[name]:
+                    problems.append(Problem(fname, line, name, value,
+                                            f"is a duplicate: it must be unique (first used on line {seen[name][value]})"))
+                else:
+                    seen[name][value] = line
+            if f.get("summit:list"):
+                items = value.split(f["summit:list"])
+                if any(i == "" or i != i.strip() for i in items):
+                    problems.append(Problem(fname, line, name, value,
+                                            f"is not a clean \"{f['summit:list']}\"-separated list (empty item or stray space)"))
+    return problems
+
+
+def _pattern_rule(field: dict[str, Any]) -> str:
+    if "summit:date" in field:
+        return "is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD"
+    if "summit:time" in field:
+        return "is not a 24-hour time of the form HH:MM"
+    return f"does not match the pattern {field['constraints']['pattern']}"
+
+
+def _references(resource: dict[str, Any], desc: dict[str, Any]) -> list[tuple[str, str, str, str | None]]:
+    """(column, other table, other column, list separator or None) for every reference of a table."""
+    refs = []
+    for fk in resource["schema"].get("foreignKeys", []):
+        fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+        others = fk["reference"]["fields"]
+        others = others if isinstance(others, list) else [others]
+        for a, b in zip(fields, others):
+            refs.append((a, fk["reference"]["resource"] or resource["name"], b, None))
+    for f in resource["schema"]["fields"]:
+        if "summit:references" in f:
+            ref = f["summit:references"]
+            refs.append((f["name"], ref["resource"], ref["field"], f["summit:list"]))
+    return refs
+
+
+def _check_references(rows: _Rows, resource: dict[str, Any], desc: dict[str, Any], folder: Path,
+                      keys: dict[tuple[str, str], set[str]]) -> list[Problem]:
+    problems: list[Problem] = []
+    for column, other, other_col, sep in _references(resource, desc):
+        key = (other, other_col)
+        if key not in keys:
+            if other == resource["name"]:
+                keys[key] = {r[other_col] for _, r in rows.rows}
+            else:
+                other_rows = _read_rows(folder, _resource(desc, other))
+                keys[key] = {r.get(other_col, "") for _, r in other_rows.rows}
+        known = keys[key]
+        for line, row in rows.rows:
+            value = row[column]
+            if value == "":
+                continue
+            for item in (value.split(sep) if sep else [value]):
+                if item not in known:
+                    problems.append(Problem(rows.file, line, column, item,
+                                            f"is not a known {other_col} in {other}.csv"))
+    return problems
+
+
+# ---------------------------------------------------------------------------- typing
+
+def _to_frame(rows: _Rows, resource: dict[str, Any]) -> pd.DataFrame:
+    fields = resource["schema"]["fields"]
+    data = {f["name"]: [r[f["name"]] for _, r in rows.rows] for f in fields}
+    df = pd.DataFrame(data, dtype="str")
+    df.index = pd.Index([line for line, _ in rows.rows], name="line")
+    for f in fields:
+        name = f["name"]
+        col = df[name].replace("", pd.NA) if not f.get("constraints", {}).get("required") else df[name]
+        ftype = f.get("type", "string")
+        if ftype == "number":
+            df[name] = pd.to_numeric(col).astype("Float64")
+        elif ftype == "integer":
+            df[name] = pd.to_numeric(col).astype("Int64")
+        elif ftype == "boolean":
+            df[name] = col.map({v: True for v in f.get("trueValues", ["true"])} |
+                               {v: False for v in f.get("falseValues", ["false"])}).astype("boolean")
+            if f.get("constraints", {}).get("required"):
+                df[name] = df[name].astype(bool)
+        elif f.get("summit:list"):
+            sep = f["summit:list"]
+            df[name] = [v.split(sep) if v else [] for v in df[name]]
+        elif "summit:date" in f:
+            # Partial dates become the first day of their period; the precision column says how
+            # much of that timestamp the source actually gives.
+            df[name] = pd.to_datetime(col.map(_pad_date, na_action="ignore"), format="%Y-%m-%d")
+        else:
+            df[name] = col
+    for f in fields:
+        if "summit:time" in f:
+            _add_timestamps(df, f["name"], f["summit:time"]["date"], f["summit:time"]["timezone"])
+    return df
+
+
+def _pad_date(value: str) -> str:
+    return value + {4: "-01-01", 7: "-01", 10: ""}[len(value)]
+
+
+def _add_timestamps(df: pd.DataFrame, time_col: str, date_col: str, tz_col: str) -> None:
+    """Add ``timestamp`` (tz-aware, local) and ``timestamp_utc`` for rows with a time."""
+    local: list[Any] = []
+    utc: list[Any] = []
+    for day, hhmm, tz in zip(df[date_col], df[time_col], df[tz_col]):
+        if pd.isna(hhmm):
+            local.append(pd.NaT)
+            utc.append(pd.NaT)
+            continue
+        ts = pd.Timestamp(f"{day:%Y-%m-%d} {hhmm}").tz_localize(tz)
+        local.append(ts)
+        utc.append(ts.tz_convert("UTC"))
+    zones = {tz for tz in df.loc[df[time_col].notna(), tz_col]}
+    if len(zones) == 1:
+        df["timestamp"] = pd.Series(local, index=df.index, dtype=f"datetime64[us, {zones.pop()}]")
+    else:
+        df["timestamp"] = pd.Series(local, index=df.index, dtype="object")
+    df["timestamp_utc"] = pd.Series(utc, index=df.index, dtype="datetime64[us, UTC]")
+
+
+# ---------------------------------------------------------------------------- public API
+
+def _signature(folder: Path) -> tuple[Any, ...]:
+    sig = []
+    for p in sorted(folder.glob("*")):
+        if p.suffix in (".csv", ".json"):
+            st = p.stat()
+            sig.append((p.name, st.st_mtime_ns, st.st_size))
+    return tuple(sig)
+
+
+@lru_cache(maxsize=64)
+def _load_cached(name: str, folder: str, signature: tuple[Any, ...]) -> pd.DataFrame:
+    del signature  # part of the cache key only: a changed file misses the cache
+    path = Path(folder)
+    desc = descriptor(path)
+    resource = _resource(desc, name)
+    rows = _read_rows(path, resource)
+    problems = _check_rows(rows, resource)
+    if not problems:
+        problems = _check_references(rows, resource, desc, path, {})
+    if problems:
+        raise DataError(problems)
+    return _to_frame(rows, resource)
+
+
+def load(name: str, path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Load one table (``"events"``, ``"people"``, …) as a typed, validated DataFrame.
+
+    ``path`` (or the ``SUMMIT_LESSONS_DATA`` environment variable) points at another copy of
+    the data folder. Raises :class:`DataError` naming file, line, column, value and rule.
+    """
+    folder = data_dir(path)
+    return _load_cached(name, str(folder.resolve()), _signature(folder)).copy()
+
+
+def load_all(path: str | os.PathLike[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of the package, by name."""
+    return {name: load(name, path) for name in table_names(path)}
+
+
+def validate(path: str | os.PathLike[str] | None = None) -> list[Problem]:
+    """Every problem in a data folder (an empty list when it is clean)."""
+    folder = data_dir(path)
+    try:
+        desc = descriptor(folder)
+    except (OSError, json.JSONDecodeError) as exc:
+        return [Problem("datapackage.json", 1, None, None, f"cannot be read: {exc}")]
+    problems: list[Problem] = []
+    keys: dict[tuple[str, str], set[str]] = {}
+    for resource in desc["resources"]:
+        try:
+            rows = _read_rows(folder, resource)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        found = _check_rows(rows, resource)
+        if not found:
+            try:
+                found = _check_references(rows, resource, desc, folder, keys)
+            except DataError as exc:  # a referenced table is itself unreadable: reported on its own
+                found = [p for p in exc.problems if p not in problems]
+        problems.extend(found)
+    return problems
+
+
+def iter_problems_text(problems: Iterable[Problem]) -> str:
+    """Problems as lines of text, for the command line."""
+    return "\n".join(str(p) for p in problems)

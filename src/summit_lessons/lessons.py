@@ -1,0 +1,78 @@
+"""The lesson map: read each notebook's ``summit_lessons`` metadata.
+
+Every lesson notebook carries, under ``metadata.summit_lessons``::
+
+    order, slug, title, audience, level, prerequisites (list), teaching_minutes,
+    exercise_minutes, questions (list), objectives (list), keypoints (list),
+    sources (list of source_ids), accurate_as_of (YYYY-MM-DD)
+
+The same facts appear in the notebook's header cell for people; this module makes them
+available to the lesson map in ``00_start_here``, README and the handout index.
+"""
+from __future__ import annotations
+
+import html
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["REQUIRED_KEYS", "notebook_paths", "lesson_meta", "lesson_map", "lesson_map_html"]
+
+REQUIRED_KEYS = ("order", "slug", "title", "audience", "level", "prerequisites", "teaching_minutes",
+                 "exercise_minutes", "questions", "objectives", "keypoints", "sources", "accurate_as_of")
+
+
+def _default_dir() -> Path:
+    return Path(str(resources.files("summit_lessons") / "notebooks"))
+
+
+def notebook_paths(folder: str | Path | None = None) -> list[Path]:
+    """The lesson notebooks in reading order (their file names start with the order number)."""
+    folder = _default_dir() if folder is None else Path(folder)
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def lesson_meta(path: str | Path) -> dict[str, Any]:
+    """The ``summit_lessons`` metadata of one notebook (raises KeyError naming a missing key)."""
+    with open(path, encoding="utf-8") as fh:
+        meta = json.load(fh).get("metadata", {}).get("summit_lessons")
+    if meta is None:
+        raise KeyError(f"{Path(path).name}: no 'summit_lessons' notebook metadata")
+    missing = [k for k in REQUIRED_KEYS if k not in meta]
+    if missing:
+        raise KeyError(f"{Path(path).name}: 'summit_lessons' metadata lacks {', '.join(missing)}")
+    return meta
+
+
+def lesson_map(folder: str | Path | None = None) -> pd.DataFrame:
+    """One row per lesson: order, file, title, minutes and objectives."""
+    rows = []
+    for path in notebook_paths(folder):
+        m = lesson_meta(path)
+        rows.append({
+            "order": m["order"], "notebook": path.name, "title": m["title"], "level": m["level"],
+            "teaching_minutes": m["teaching_minutes"], "exercise_minutes": m["exercise_minutes"],
+            "objectives": list(m["objectives"]), "accurate_as_of": m["accurate_as_of"],
+        })
+    return pd.DataFrame(rows).set_index("order").sort_index()
+
+
+def lesson_map_html(folder: str | Path | None = None, link_suffix: str = ".ipynb") -> str:
+    """The lesson map as an accessible HTML table; each title links to its notebook or handout."""
+    lm = lesson_map(folder)
+    head = ("<table class=\"sl-lesson-map\"><caption>Lesson map: the six notebooks in reading order</caption>"
+            "<thead><tr><th scope=\"col\">#</th><th scope=\"col\">Lesson</th><th scope=\"col\">Teaching (min)</th>"
+            "<th scope=\"col\">Exercises (min)</th><th scope=\"col\">Learners will be able to…</th></tr></thead><tbody>")
+    body = []
+    for order, r in lm.iterrows():
+        target = html.escape(Path(r["notebook"]).stem + link_suffix, quote=True)
+        objectives = "".join(f"<li>{html.escape(o)}</li>" for o in r["objectives"])
+        body.append(f"<tr><td>{order}</td><td><a href=\"{target}\">{html.escape(r['title'])}</a></td>"
+                    f"<td>{r['teaching_minutes']}</td><td>{r['exercise_minutes']}</td><td><ul>{objectives}</ul></td></tr>")
+    total_t, total_e = int(lm["teaching_minutes"].sum()), int(lm["exercise_minutes"].sum())
+    foot = (f"</tbody><tfoot><tr><th scope=\"row\" colspan=\"2\">Total</th><td>{total_t}</td><td>{total_e}</td><td></td></tr>"
+            "</tfoot></table>")
+    return head + "".join(body) + foot

@@ -1,0 +1,167 @@
+"""Compute with the events table: order, filter, convert time zones, measure durations.
+
+Everything here takes and returns DataFrames from :func:`summit_lessons.load`; nothing is
+hard-coded about the summit except the list of places whose clocks the lessons compare.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import pandas as pd
+
+from .data import load
+
+__all__ = ["ZONES", "ordered", "filter_events", "date_label", "clock_table", "duration", "gaps", "summit_day"]
+
+#: The clocks the summit-day lesson compares, in reading order (label -> IANA zone).
+ZONES: dict[str, str] = {
+    "Anchorage": "America/Anchorage",
+    "UTC": "UTC",
+    "Washington": "America/New_York",
+    "Moscow": "Europe/Moscow",
+    "Kyiv": "Europe/Kyiv",
+}
+
+_PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
+
+
+def _events(events: pd.DataFrame | None) -> pd.DataFrame:
+    return load("events") if events is None else events
+
+
+def ordered(events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Events in time order: by date, then by time (UTC) where known, then by id.
+
+    A month- or year-precision event sorts at the start of its period, after the exact-day
+    events of that same first day.
+    """
+    ev = _events(events)
+    key = pd.DataFrame({
+        "date": ev["date"],
+        "rank": ev["date_precision"].map(_PRECISION_RANK),
+        "utc": ev["timestamp_utc"],
+        "id": ev["event_id"],
+    }, index=ev.index)
+    order = key.sort_values(["date", "rank", "utc", "id"], na_position="last").index
+    return ev.loc[order]
+
+
+def _as_set(value: str | Iterable[str] | None) -> set[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return {value}
+    values = set(value)
+    return values or None
+
+
+def filter_events(
+    events: pd.DataFrame | None = None,
+    *,
+    phase: str | Iterable[str] | None = None,
+    category: str | Iterable[str] | None = None,
+    person: str | Iterable[str] | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Events matching every given filter, in time order.
+
+    ``person`` matches events that list any of the given ``person_id``s. ``start``/``end`` are
+    inclusive and compare whole periods: a month-precision event is kept when any part of its
+    month lies in the range.
+    """
+    ev = ordered(events)
+    mask = pd.Series(True, index=ev.index)
+    phases, cats, people = _as_set(phase), _as_set(category), _as_set(person)
+    if phases:
+        mask &= ev["phase"].isin(phases)
+    if cats:
+        mask &= ev["category"].isin(cats)
+    if people:
+        mask &= ev["people"].map(lambda ids: bool(people.intersection(ids)))
+    if start is not None or end is not None:
+        first, last = period_bounds(ev)
+        if start is not None:
+            mask &= last >= pd.Timestamp(start)
+        if end is not None:
+            mask &= first <= pd.Timestamp(end)
+    return ev.loc[mask]
+
+
+def period_bounds(events: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """First and last day each event may cover, given its precision and any end date."""
+    first = events["date"]
+    period_end = pd.Series(
+        [d + _period(p) - pd.Timedelta(days=1) for d, p in zip(events["date"], events["date_precision"])],
+        index=events.index,
+    )
+    if "end_date" in events:
+        period_end = events["end_date"].where(events["end_date"].notna(), period_end)
+    return first, period_end
+
+
+def _period(precision: str) -> pd.DateOffset:
+    return {"day": pd.DateOffset(days=1), "month": pd.DateOffset(months=1), "year": pd.DateOffset(years=1)}[precision]
+
+
+def date_label(row: pd.Series) -> str:
+    """A date written with exactly the precision the source gives: '15 Aug 2025', 'Aug 2025', '2014'."""
+    d, p = row["date"], row["date_precision"]
+    text = {"day": f"{d.day} {d:%b %Y}", "month": f"{d:%b %Y}", "year": f"{d:%Y}"}[p]
+    end = row.get("end_date")
+    if end is not None and not pd.isna(end):
+        text = f"{d.day}–{end.day} {end:%b %Y}" if (d.month, d.year) == (end.month, end.year) else f"{text} – {end.day} {end:%b %Y}"
+    return text
+
+
+def summit_day(events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The timed events of the summit day, in order."""
+    ev = ordered(events)
+    return ev.loc[(ev["phase"] == "summit-day") & ev["timestamp_utc"].notna()]
+
+
+def clock_table(events: pd.DataFrame | None = None, zones: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per timed event, one column per clock: what each clock read at that moment.
+
+    Cells read like ``"10:22 (15 Aug)"`` so a change of date across zones stays visible.
+    """
+    zones = ZONES if zones is None else zones
+    timed = summit_day(events)
+    table = pd.DataFrame(index=timed.index)
+    table["event"] = timed["title"]
+    table["approx."] = timed["time_approx"].map({True: "≈", False: ""})
+    for label, zone in zones.items():
+        local = timed["timestamp_utc"].dt.tz_convert(zone)
+        table[label] = [f"{t:%H:%M} ({t.day} {t:%b})" for t in local]
+    return table.set_index("event")
+
+
+def duration(a: str, b: str, events: pd.DataFrame | None = None) -> pd.Timedelta:
+    """Time from event ``a`` to event ``b`` (both must have a time)."""
+    ev = _events(events).set_index("event_id")
+    for eid in (a, b):
+        if eid not in ev.index:
+            raise KeyError(f"no event with event_id {eid!r}")
+        if pd.isna(ev.at[eid, "timestamp_utc"]):
+            raise ValueError(f"event {eid!r} has no time, so no duration can be computed from it")
+    return ev.at[b, "timestamp_utc"] - ev.at[a, "timestamp_utc"]
+
+
+def gaps(events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each timed summit-day event with the time until the next one (minutes)."""
+    timed = summit_day(events)
+    out = pd.DataFrame({
+        "event": timed["title"].to_numpy(),
+        "local time": [f"{t:%H:%M}" for t in timed["timestamp"]],
+        "approx.": timed["time_approx"].map({True: "yes", False: "no"}).to_numpy(),
+    })
+    nxt = timed["timestamp_utc"].shift(-1) - timed["timestamp_utc"]
+    out["minutes to next"] = (nxt.dt.total_seconds() // 60).astype("Int64").to_numpy()
+    return out
+
+
+def format_duration(td: pd.Timedelta) -> str:
+    """'2 h 46 min' for a Timedelta."""
+    minutes = int(td.total_seconds() // 60)
+    hours, mins = divmod(minutes, 60)
+    return f"{hours} h {mins} min" if hours else f"{mins} min"
