@@ -6,7 +6,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # Two workers, one notebook per worker (plain -n splits a notebook's cells across workers).
 XDIST  := -n 2 --dist loadfile
-NBVAL  := --nbval --nbval-sanitize-with tests/nbval-sanitize.cfg
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg
+# Kernels started by nbval, nbclient and JupyterLab run `python`: make it the virtual env's.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: setup test unit lab execute handouts bundle bench browser validate clean
 
@@ -23,9 +25,12 @@ validate: setup  ## check the data folder
 unit: setup  ## unit tests only (no notebooks, no browser)
 	$(BIN)/pytest $(XDIST) -m "not browser" tests
 
-test: setup  ## everything CI runs
+test: setup browser  ## everything CI runs: data check, unit tests, strict nbval, browser checks
 	$(BIN)/summit-lessons validate data
-	$(BIN)/pytest $(XDIST) tests
+	$(BIN)/pytest $(XDIST) $(NBVAL) tests notebooks
+
+execute: setup  ## refresh the stored outputs of every notebook (after a data or helper change)
+	$(BIN)/python -m summit_lessons.execute notebooks/[0-9][0-9]_*.ipynb
 
 lab: setup  ## JupyterLab on the lesson notebooks
 	$(BIN)/jupyter lab notebooks

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version as _version
 
-from .data import DataError, Problem, data_dir, load, load_all, table_names, validate
+from .data import DataError, Problem, data_dir, load, load_all, overview, table_names, validate
 
 try:
     __version__ = _version("summit_lessons")
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
-__all__ = ["DataError", "Problem", "data_dir", "load", "load_all", "table_names", "validate", "__version__"]
+__all__ = ["DataError", "Problem", "data_dir", "load", "load_all", "overview", "table_names", "validate", "__version__"]

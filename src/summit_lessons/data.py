@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-__all__ = ["DataError", "Problem", "data_dir", "descriptor", "table_names", "load", "load_all", "validate"]
+__all__ = ["DataError", "Problem", "data_dir", "descriptor", "table_names", "load", "load_all", "validate", "overview"]
 
 #: Environment variable a teacher can set to use their own copy of the data folder.
 DATA_ENV = "SUMMIT_LESSONS_DATA"
@@ -450,3 +450,14 @@ def validate(path: str | os.PathLike[str] | None = None) -> list[Problem]:
 def iter_problems_text(problems: Iterable[Problem]) -> str:
     """Problems as lines of text, for the command line."""
     return "\n".join(str(p) for p in problems)
+
+
+def overview(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """One row per table: its title, number of rows, columns and what it holds."""
+    desc = descriptor(path)
+    rows = []
+    for r in desc["resources"]:
+        df = load(r["name"], path)
+        rows.append({"table": r["name"], "title": r.get("title", ""), "rows": len(df),
+                     "columns": len(r["schema"]["fields"]), "holds": r.get("description", "")})
+    return pd.DataFrame(rows).set_index("table")

@@ -30,6 +30,9 @@ class ExecutionError(RuntimeError):
 
 def _kernel_env() -> dict[str, str]:
     env = dict(os.environ)
+    # The "python3" kernelspec runs plain `python`: make that this interpreter, so the kernel
+    # sees the same packages as the caller even when the virtual env is not activated.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     # Stable, quiet kernels: no SVG dates or hash salts, no colour codes in tracebacks.
     env.setdefault("PYTHONHASHSEED", "0")
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"

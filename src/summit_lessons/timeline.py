@@ -30,19 +30,20 @@ def _events(events: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def ordered(events: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Events in time order: by date, then by time (UTC) where known, then by id.
+    """Events in time order: by date, then by time (UTC) where known, then in table order.
 
     A month- or year-precision event sorts at the start of its period, after the exact-day
-    events of that same first day.
+    events of that same first day. Events at the same minute keep the order of the table,
+    which the curators set to the order the source tells them in.
     """
     ev = _events(events)
     key = pd.DataFrame({
         "date": ev["date"],
         "rank": ev["date_precision"].map(_PRECISION_RANK),
         "utc": ev["timestamp_utc"],
-        "id": ev["event_id"],
+        "pos": range(len(ev)),
     }, index=ev.index)
-    order = key.sort_values(["date", "rank", "utc", "id"], na_position="last").index
+    order = key.sort_values(["date", "rank", "utc", "pos"], na_position="last", kind="stable").index
     return ev.loc[order]
 
 
@@ -156,7 +157,7 @@ def gaps(events: pd.DataFrame | None = None) -> pd.DataFrame:
         "approx.": timed["time_approx"].map({True: "yes", False: "no"}).to_numpy(),
     })
     nxt = timed["timestamp_utc"].shift(-1) - timed["timestamp_utc"]
-    out["minutes to next"] = (nxt.dt.total_seconds() // 60).astype("Int64").to_numpy()
+    out["minutes to next"] = (nxt.dt.total_seconds() // 60).astype("Int64").array
     return out
 
 

@@ -1,0 +1,252 @@
+"""What a student actually sees, checked in Debian's headless Chromium.
+
+1. JupyterLab: the summit-day notebook runs, the timeline explorer and a quiz respond to clicks.
+2. Every handout opens from file:// with every non-file request blocked: none is attempted, no
+   console error, every image loads and has alt text.
+3. axe-core finds no critical or serious violation on any handout or the index.
+4. A handout prints to PDF with the expected number of pages and no empty page.
+
+Screenshots go to build/screenshots/. Without chromium these tests skip (with how to install
+it); on CI (CI=true) a missing browser is a failure.
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "build" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _need_chromium() -> str:
+    path = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if path:
+        return path
+    why = "Debian's chromium is not installed: run `make browser` (apt-get install chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(why + " — on CI the browser checks must run")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    exe = _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def handouts(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("handouts") / "handouts"
+    subprocess.run([sys.executable, "-m", "summit_lessons.cli", "handouts", "--out", str(out)],
+                   check=True, cwd=ROOT, capture_output=True, text=True)
+    return out
+
+
+def _pages(handouts: Path) -> list[Path]:
+    pages = sorted(handouts.rglob("*.html"))
+    assert len(pages) >= 13, pages  # 6 student + 6 teacher + index
+    return pages
+
+
+def _shot_name(page: Path, root: Path) -> str:
+    return "handout-" + "-".join(page.relative_to(root).with_suffix(".png").parts)
+
+
+# ------------------------------------------------------------------ 2. offline handouts
+
+
+def test_handouts_make_no_requests_and_show_every_image(browser, handouts):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for page_path in _pages(handouts):
+        ctx = browser.new_context(viewport={"width": 1100, "height": 900})
+        blocked: list[str] = []
+        errors: list[str] = []
+
+        def route(r, blocked=blocked):
+            if r.request.url.startswith("file://") and Path(r.request.url[7:].split("#")[0]).resolve() == page_path.resolve():
+                r.continue_()
+            else:
+                blocked.append(r.request.url)
+                r.abort()
+
+        ctx.route("**/*", route)
+        page = ctx.new_page()
+        page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.goto(page_path.as_uri(), wait_until="load")
+        images = page.evaluate("""() => Array.from(document.images).map(i => ({
+            ok: i.complete && i.naturalWidth > 0, alt: (i.getAttribute('alt') || '').trim()}))""")
+        page.screenshot(path=str(SHOTS / _shot_name(page_path, handouts)), full_page=True)
+        ctx.close()
+        name = page_path.relative_to(handouts)
+        assert blocked == [], f"{name} tried to load {blocked}"
+        assert errors == [], f"{name} console errors: {errors}"
+        assert all(i["ok"] for i in images), f"{name}: an image did not load"
+        assert all(i["alt"] for i in images), f"{name}: an image has no alt text"
+
+
+# ------------------------------------------------------------------ 3. axe-core
+
+
+def test_axe_finds_no_serious_violations(browser, handouts):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    report = []
+    failures = []
+    for page_path in _pages(handouts):
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        page.goto(page_path.as_uri(), wait_until="load")
+        result = axe.run(page)
+        ctx.close()
+        counts = {"critical": 0, "serious": 0, "moderate": 0, "minor": 0}
+        for v in result.response["violations"]:
+            counts[v["impact"] or "minor"] += len(v["nodes"])
+            if v["impact"] in ("critical", "serious"):
+                failures.append(f"{page_path.relative_to(handouts)}: {v['id']} ({v['impact']}): {v['help']}")
+        report.append(f"{str(page_path.relative_to(handouts)):38} " + " ".join(f"{k}={n}" for k, n in counts.items()))
+    print("\naxe-core violations (nodes) per page:\n" + "\n".join(report))
+    assert failures == []
+
+
+# ------------------------------------------------------------------ 4. print
+
+
+def test_a_handout_prints_without_empty_pages(browser, handouts):
+    from pypdf import PdfReader
+
+    page_path = handouts / "student" / "02_summit_day.html"
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(page_path.as_uri(), wait_until="load")
+    page.emulate_media(media="print")
+    # A4 with 15 mm margins is 180 x 267 mm of content: 680 x 1009 CSS px at 96 px/inch.
+    page.set_viewport_size({"width": 680, "height": 1009})
+    height = page.evaluate("document.documentElement.scrollHeight")
+    pdf = page.pdf(format="A4", margin={"top": "15mm", "bottom": "15mm", "left": "15mm", "right": "15mm"},
+                   print_background=False)
+    ctx.close()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "student-02_summit_day.pdf").write_bytes(pdf)
+    reader = PdfReader(io.BytesIO(pdf))
+    expected = math.ceil(height / 1009)
+    # Keeping figures and tables whole may push a few blocks to the next page, never fewer pages.
+    assert expected <= len(reader.pages) <= expected + 3, (len(reader.pages), expected)
+    for i, p in enumerate(reader.pages, 1):
+        has_image = bool(p.get("/Resources", {}).get("/XObject"))
+        assert p.extract_text().strip() or has_image, f"page {i} of {len(reader.pages)} is empty"
+
+
+# ------------------------------------------------------------------ 1. JupyterLab
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    _need_chromium()
+    work = tmp_path_factory.mktemp("lab")
+    shutil.copytree(ROOT / "notebooks", work / "notebooks")  # a copy: autosave must not touch the lessons
+    config = work / "config"
+    (config / "labconfig").mkdir(parents=True)
+    (config / "labconfig" / "page_config.json").write_text(
+        '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}')
+    port = _free_port()
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"), "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
+         "--IdentityProvider.token=", "--ServerApp.password=", "--LabApp.expose_app_in_browser=True",
+         f"--ServerApp.root_dir={work / 'notebooks'}", "--ServerApp.disable_check_xsrf=True"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"JupyterLab exited: {proc.stderr.read()[-2000:]}")
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("JupyterLab did not start within 60 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_widgets_work_in_jupyterlab(browser, lab):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{lab}/lab/tree/02_summit_day.ipynb", wait_until="domcontentloaded")
+        page.wait_for_selector(".jp-Notebook", timeout=60_000)
+        page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget "
+                               "&& window.jupyterapp.shell.currentWidget.sessionContext.session", timeout=60_000)
+        page.wait_for_function("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+                               " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+                               timeout=60_000)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+        explorer = page.locator(".sl-timeline-explorer").first
+        explorer.wait_for(timeout=90_000)
+        explorer.scroll_into_view_if_needed()
+        status = explorer.locator(".sl-status")
+        before_status = status.inner_text()
+        before_rows = explorer.locator("table tbody tr").count()
+        before_svg = explorer.locator("svg").inner_html()
+        page.screenshot(path=str(SHOTS / "lab-timeline-before.png"))
+
+        phase = explorer.locator("select[multiple]").first
+        phase.select_option(label="summit-day")
+        page.wait_for_function("([el, old]) => el.innerText !== old",
+                               arg=[status.element_handle(), before_status], timeout=10_000)
+        after_rows = explorer.locator("table tbody tr").count()
+        assert 0 < after_rows < before_rows
+        assert explorer.locator("svg").inner_html() != before_svg
+        cells = explorer.locator("table tbody tr").all_inner_texts()
+        assert all("15 Aug 2025" in c for c in cells)
+        page.screenshot(path=str(SHOTS / "lab-timeline-after-phase-filter.png"))
+
+        quiz = page.locator(".sl-quiz").first
+        quiz.scroll_into_view_if_needed()
+        quiz.locator("input[type=radio]").first.check()
+        quiz.get_by_role("button", name="Check").click()
+        feedback = quiz.locator(".sl-feedback")
+        page.wait_for_function("el => /Correct|Not quite/.test(el.innerText)", arg=feedback.element_handle(),
+                               timeout=10_000)
+        assert feedback.inner_text().split(":")[0] in ("Correct", "Not quite")
+        page.screenshot(path=str(SHOTS / "lab-quiz-feedback.png"))
+    finally:
+        ctx.close()
