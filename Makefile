@@ -48,3 +48,6 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
 	else echo "chromium missing and apt-get unusable: browser tests will skip (CI fails them)"; fi
+
+bench: setup  ## measure against the performance targets; writes build/bench.json
+	$(BIN)/python benchmarks/run.py

@@ -48,3 +48,7 @@ def datacopy(tmp_path: Path) -> DataCopy:
     dest = tmp_path / "data"
     shutil.copytree(data_dir(), dest)
     return DataCopy(dest)
+
+
+# The fixture notebooks are inputs of the handout tests (one fails on purpose), not lessons for nbval.
+collect_ignore_glob = ["fixtures/*"]

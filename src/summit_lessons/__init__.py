@@ -2,18 +2,37 @@
 in Anchorage, Alaska.
 
 ``load("events")`` returns a validated, typed table; see :mod:`summit_lessons.data`.
-Plotting and widgets live in their own modules and import matplotlib / ipywidgets only
-when used, so ``import summit_lessons`` stays cheap.
+Submodules are imported on first use (pandas by the tables, matplotlib by :mod:`plots`,
+ipywidgets by :mod:`widgets`), so ``import summit_lessons`` and commands that need none of
+them, such as a handout rebuild from the cache, start at once.
 """
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version as _version
-
-from .data import DataError, Problem, data_dir, load, load_all, overview, table_names, validate
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = _version("summit_lessons")
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
-__all__ = ["DataError", "Problem", "data_dir", "load", "load_all", "overview", "table_names", "validate", "__version__"]
+_FROM_DATA = ("DataError", "Problem", "data_dir", "load", "load_all", "overview", "table_names", "validate")
+_SUBMODULES = ("data", "timeline", "plots", "widgets", "quizzes", "lessons", "handouts", "bundle", "execute", "cli")
+
+__all__ = [*_FROM_DATA, "__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .data import DataError, Problem, data_dir, load, load_all, overview, table_names, validate  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_DATA:
+        return getattr(importlib.import_module(".data", __name__), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'summit_lessons' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_SUBMODULES])

@@ -4,15 +4,12 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-from importlib import resources
 from pathlib import Path
 
 __all__ = ["main", "notebooks_dir"]
 
 
-def notebooks_dir() -> Path:
-    """The lesson notebooks shipped inside the package."""
-    return Path(str(resources.files("summit_lessons") / "notebooks"))
+from .locations import notebooks_dir
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -47,9 +44,45 @@ def _notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _handouts(args: argparse.Namespace) -> int:
+    from .handouts import EDITIONS, BuildError, build
+
+    editions = EDITIONS if args.edition == "both" else (args.edition,)
+    try:
+        report = build(args.out, editions=editions, show_code=args.show_code,
+                       cache_dir=None if args.no_cache else args.cache, jobs=args.jobs)
+    except BuildError as exc:
+        print(f"error: {exc}; the previous handouts in {args.out} are unchanged", file=sys.stderr)
+        return 1
+    size = sum(f.stat().st_size for f in report.files)
+    print(f"wrote {len(report.files)} pages ({size / 1024:.0f} KiB) to {report.out} in {report.seconds:.1f} s "
+          f"({len(report.executed)} executed, {len(report.cached)} from the cache); open {report.out / 'index.html'}")
+    return 0
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    from .bundle import bundle
+    from .handouts import BuildError
+
+    try:
+        path = bundle(args.out, handouts_dir=args.handouts, cache_dir=args.cache)
+    except (BuildError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments get one line: what is wrong and how to get help."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="summit-lessons", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="summit-lessons", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("validate", help="check a data folder and print every problem")
     p.add_argument("dir", nargs="?", default=None, help="data folder (default: the packaged data)")
@@ -59,6 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dest", help="folder to copy the notebooks into")
     p.add_argument("--force", action="store_true", help="overwrite notebooks already there")
     p.set_defaults(func=_notebooks)
+
+    p = sub.add_parser("handouts", help="build the student and teacher HTML handouts and their index")
+    p.add_argument("--out", default="build/handouts", help="output folder (default: build/handouts)")
+    p.add_argument("--edition", choices=["student", "teacher", "both"], default="both",
+                   help="which edition to build (default: both)")
+    p.add_argument("--show-code", action="store_true", help="show code cells in the student edition too")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: one per core)")
+    p.add_argument("--cache", default=".handouts-cache", help="cache folder (default: .handouts-cache)")
+    p.add_argument("--no-cache", action="store_true", help="execute every notebook, ignoring the cache")
+    p.set_defaults(func=_handouts)
+
+    p = sub.add_parser("bundle", help="one zip for an offline classroom: handouts, notebooks and data")
+    p.add_argument("--out", default="build/summit_lessons-offline.zip", help="zip file to write")
+    p.add_argument("--handouts", default="build/handouts", help="where to build the handouts first")
+    p.add_argument("--cache", default=".handouts-cache", help="handout cache folder")
+    p.set_defaults(func=_bundle)
 
     return parser
 

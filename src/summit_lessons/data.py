@@ -23,10 +23,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from .locations import DATA_ENV, data_dir
+
 __all__ = ["DataError", "Problem", "data_dir", "descriptor", "table_names", "load", "load_all", "validate", "overview"]
 
-#: Environment variable a teacher can set to use their own copy of the data folder.
-DATA_ENV = "SUMMIT_LESSONS_DATA"
 
 _DATE_FORMATS = {"year": r"^\d{4}$", "month": r"^\d{4}-\d{2}$", "day": r"^\d{4}-\d{2}-\d{2}$"}
 
@@ -42,7 +42,7 @@ class Problem:
     rule: str
 
     def __str__(self) -> str:
-        where = f"{self.file} line {self.line}"
+        where = f"{self.file} line {self.line}" if self.line else self.file  # line 0: the file as a whole
         if self.column is not None:
             where += f', column "{self.column}"'
         if self.value is None:
@@ -62,16 +62,6 @@ class DataError(ValueError):
 
 
 # ---------------------------------------------------------------------------- locating data
-
-def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """The data folder: ``path`` if given, else ``$SUMMIT_LESSONS_DATA``, else the packaged copy."""
-    if path is not None:
-        return Path(path)
-    env = os.environ.get(DATA_ENV)
-    if env:
-        return Path(env)
-    return Path(str(resources.files("summit_lessons") / "data"))
-
 
 def _packaged_descriptor_path() -> Path:
     return Path(str(resources.files("summit_lessons") / "data" / "datapackage.json"))

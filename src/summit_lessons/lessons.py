@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import html
 import json
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from .locations import notebooks_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 __all__ = ["REQUIRED_KEYS", "notebook_paths", "lesson_meta", "lesson_map", "lesson_map_html"]
 
@@ -26,7 +29,7 @@ REQUIRED_KEYS = ("order", "slug", "title", "audience", "level", "prerequisites",
 
 
 def _default_dir() -> Path:
-    return Path(str(resources.files("summit_lessons") / "notebooks"))
+    return notebooks_dir()
 
 
 def notebook_paths(folder: str | Path | None = None) -> list[Path]:
@@ -49,6 +52,8 @@ def lesson_meta(path: str | Path) -> dict[str, Any]:
 
 def lesson_map(folder: str | Path | None = None) -> pd.DataFrame:
     """One row per lesson: order, file, title, minutes and objectives."""
+    import pandas as pd
+
     rows = []
     for path in notebook_paths(folder):
         m = lesson_meta(path)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from .data import load
 
-__all__ = ["ZONES", "ordered", "filter_events", "date_label", "clock_table", "duration", "gaps", "summit_day"]
+__all__ = ["ZONES", "EventIndex", "ordered", "filter_events", "period_bounds", "format_duration", "date_label", "clock_table", "duration", "gaps", "summit_day"]
 
 #: The clocks the summit-day lesson compares, in reading order (label -> IANA zone).
 ZONES: dict[str, str] = {
@@ -56,6 +57,47 @@ def _as_set(value: str | Iterable[str] | None) -> set[str] | None:
     return values or None
 
 
+class EventIndex:
+    """The events in time order with the arrays filters need, computed once.
+
+    The timeline explorer re-filters on every click; building the arrays once keeps each
+    re-filter to a few NumPy comparisons instead of a pandas sort.
+    """
+
+    def __init__(self, events: pd.DataFrame | None = None):
+        self.events = ordered(events)
+        self.phase = self.events["phase"].to_numpy(dtype=object)
+        self.category = self.events["category"].to_numpy(dtype=object)
+        self.people = [frozenset(p) for p in self.events["people"]]
+        first, last = period_bounds(self.events)
+        self.first = first.to_numpy(dtype="datetime64[us]")
+        self.last = last.to_numpy(dtype="datetime64[us]")
+
+    def mask(
+        self,
+        *,
+        phase: str | Iterable[str] | None = None,
+        category: str | Iterable[str] | None = None,
+        person: str | Iterable[str] | None = None,
+        start: str | pd.Timestamp | None = None,
+        end: str | pd.Timestamp | None = None,
+    ) -> np.ndarray:
+        """Boolean array over :attr:`events`: True where every given filter matches."""
+        keep = np.ones(len(self.events), dtype=bool)
+        phases, cats, people = _as_set(phase), _as_set(category), _as_set(person)
+        if phases:
+            keep &= np.isin(self.phase, list(phases))
+        if cats:
+            keep &= np.isin(self.category, list(cats))
+        if people:
+            keep &= np.fromiter((not people.isdisjoint(p) for p in self.people), dtype=bool, count=len(self.people))
+        if start is not None:
+            keep &= self.last >= np.datetime64(pd.Timestamp(start).to_datetime64(), "us")
+        if end is not None:
+            keep &= self.first <= np.datetime64(pd.Timestamp(end).to_datetime64(), "us")
+        return keep
+
+
 def filter_events(
     events: pd.DataFrame | None = None,
     *,
@@ -71,22 +113,8 @@ def filter_events(
     inclusive and compare whole periods: a month-precision event is kept when any part of its
     month lies in the range.
     """
-    ev = ordered(events)
-    mask = pd.Series(True, index=ev.index)
-    phases, cats, people = _as_set(phase), _as_set(category), _as_set(person)
-    if phases:
-        mask &= ev["phase"].isin(phases)
-    if cats:
-        mask &= ev["category"].isin(cats)
-    if people:
-        mask &= ev["people"].map(lambda ids: bool(people.intersection(ids)))
-    if start is not None or end is not None:
-        first, last = period_bounds(ev)
-        if start is not None:
-            mask &= last >= pd.Timestamp(start)
-        if end is not None:
-            mask &= first <= pd.Timestamp(end)
-    return ev.loc[mask]
+    index = EventIndex(events)
+    return index.events.loc[index.mask(phase=phase, category=category, person=person, start=start, end=end)]
 
 
 def period_bounds(events: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

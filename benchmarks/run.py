@@ -1,0 +1,210 @@
+"""`make bench`: measure the package's work against its floors, as ratios taken in one run.
+
+The machine is shared and noisy, so every figure is the median of several runs (min and max
+shown), and every target is a ratio against a floor measured in the same run.
+
+    python benchmarks/run.py [--runs N] [--out build/bench.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from summit_lessons.execute import execute_notebook
+from summit_lessons.lessons import notebook_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+CLI = str(BIN / "summit-lessons")
+
+
+def measure(fn: Callable[[], object], runs: int) -> dict[str, float]:
+    """Median, min and max wall time of ``runs`` calls (seconds)."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": runs}
+
+
+def _run(cmd: list[str], **kw) -> None:
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+
+
+# ------------------------------------------------------------------ 1. floor
+
+def floor_notebook(folder: Path) -> Path:
+    nb = new_notebook(cells=[new_code_cell(
+        "import pandas, matplotlib.pyplot as plt, ipywidgets\nplt.plot([1, 2, 3])\nplt.show()")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "floor.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+# ------------------------------------------------------------------ 2. lessons
+
+def execute_all_serial(paths: list[Path]) -> None:
+    for p in paths:
+        execute_notebook(p)
+
+
+def execute_all_parallel(paths: list[Path], workers: int = 2) -> None:
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(execute_notebook, paths))
+
+
+# ------------------------------------------------------------------ 3. handouts
+
+def handouts_cold(out: Path, cache: Path) -> None:
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    _run([CLI, "handouts", "--out", str(out)], env={**os.environ, "SUMMIT_LESSONS_CACHE": str(cache)})
+
+
+def handouts_warm(out: Path, cache: Path) -> None:
+    _run([CLI, "handouts", "--out", str(out)], env={**os.environ, "SUMMIT_LESSONS_CACHE": str(cache)})
+
+
+def naive_baseline(paths: list[Path], out: Path) -> None:
+    """What a teacher would do without the package: nbconvert once per notebook per edition."""
+    for p in paths:
+        for edition in ("student", "teacher"):
+            _run([str(BIN / "jupyter"), "nbconvert", "--execute", "--to", "html", "--output-dir", str(out / edition),
+                  str(p)], cwd=p.parent)
+
+
+# ------------------------------------------------------------------ 4. import and load
+
+def fresh_import(code: str) -> None:
+    _run([sys.executable, "-c", code])
+
+
+# ------------------------------------------------------------------ 5. widget
+
+def widget_update_times(n: int = 60) -> dict[str, float]:
+    from summit_lessons.widgets import TimelineExplorer
+
+    ex = TimelineExplorer()
+    options = [(), ("summit-day",), ("background", "pre-summit"), ("aftermath",)]
+    times = []
+    for i in range(n):
+        t = time.perf_counter()
+        ex.phase.value = options[i % len(options)]
+        times.append(time.perf_counter() - t)
+    return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": n}
+
+
+# ------------------------------------------------------------------ report
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3, help="runs per figure (default 3)")
+    ap.add_argument("--out", default=str(ROOT / "build" / "bench.json"))
+    args = ap.parse_args(argv)
+    runs = args.runs
+    lessons = notebook_paths()
+    n = len(lessons)
+    results: dict[str, dict] = {}
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(name: str, m: dict[str, float], target: str = "", ok: bool | None = None, unit: str = "s") -> None:
+        scale = 1000 if unit == "ms" else 1
+        fig = f"{m['median'] * scale:8.3f} {unit} (min {m['min'] * scale:.3f}, max {m['max'] * scale:.3f})"
+        verdict = "" if ok is None else ("ok" if ok else "MISSED")
+        rows.append((name, fig, target, verdict))
+        results[name] = {**m, "target": target, "ok": ok}
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        print(f"[1/6] floor: one-cell notebook (pandas + matplotlib + ipywidgets + one plot), {runs} runs", flush=True)
+        floor = measure(lambda: execute_notebook(floor_notebook(tmp)), runs)
+        row("floor: one-cell notebook", floor)
+
+        print(f"[2/6] lessons: {n} notebooks, serial and with 2 workers", flush=True)
+        serial = measure(lambda: execute_all_serial(lessons), runs)
+        limit = 1.5 * n * floor["median"]
+        row("lessons serial", serial, f"<= 1.5 x {n} x floor = {limit:.2f} s", serial["median"] <= limit)
+        par = measure(lambda: execute_all_parallel(lessons), runs)
+        row("lessons, 2 workers", par, f"{par['median'] / serial['median']:.2f} x serial")
+
+        print("[3/6] handouts: cold build, naive nbconvert baseline, warm rebuild, one notebook touched", flush=True)
+        out, cache = tmp / "handouts", tmp / "cache"
+        cold = measure(lambda: handouts_cold(out, cache), runs)
+        base = measure(lambda: naive_baseline(lessons, tmp / "naive"), max(1, runs - 1))
+        row("naive nbconvert baseline (12 runs)", base)
+        row("handouts cold (both editions)", cold, f"<= 0.6 x baseline = {0.6 * base['median']:.2f} s",
+            cold["median"] <= 0.6 * base["median"])
+        warm = measure(lambda: handouts_warm(out, cache), max(runs, 5))
+        row("handouts warm (nothing changed)", warm, "<= 0.5 s", warm["median"] <= 0.5)
+        touched = measure(lambda: _touch_one_and_build(lessons, tmp, out, cache), runs)
+        one = serial["median"] / n
+        row("handouts, one notebook changed", touched, f"about one notebook ({one:.2f} s) + warm",
+            touched["median"] <= one * 1.5 + warm["median"] + 0.5)
+
+        print("[4/6] import summit_lessons and load every table, in a fresh process", flush=True)
+        pandas_only = measure(lambda: fresh_import("import pandas"), max(runs, 5))
+        ours = measure(lambda: fresh_import("import summit_lessons as s; s.load_all()"), max(runs, 5))
+        row("import pandas (fresh process)", pandas_only)
+        row("import summit_lessons + load all", ours, f"<= 1.2 x pandas = {1.2 * pandas_only['median']:.3f} s",
+            ours["median"] <= 1.2 * pandas_only["median"])
+
+        print("[5/6] timeline explorer: filter change to updated view", flush=True)
+        w = widget_update_times()
+        row("widget update (median of 60)", w, "<= 15 ms", w["median"] <= 0.015, unit="ms")
+
+        print("[6/6] sizes", flush=True)
+        bundle = tmp / "bundle.zip"
+        _run([CLI, "bundle", "--out", str(bundle)], env={**os.environ, "SUMMIT_LESSONS_CACHE": str(cache)})
+        sizes = {str(p.relative_to(out)): p.stat().st_size for p in sorted(out.rglob("*.html"))}
+        biggest = max(sizes.values())
+        results["sizes"] = {"handouts": sizes, "bundle": bundle.stat().st_size, "target": "each handout <= 1 MB",
+                            "ok": biggest <= 1_000_000}
+        rows.append(("largest handout", f"{biggest / 1000:8.1f} kB", "<= 1000 kB", "ok" if biggest <= 1_000_000 else "MISSED"))
+        rows.append(("offline bundle", f"{bundle.stat().st_size / 1000:8.1f} kB", "", ""))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'measure':{width}}  {'median (min, max)':42}  {'target':36}  result")
+    for name, fig, target, verdict in rows:
+        print(f"{name:{width}}  {fig:42}  {target:36}  {verdict}")
+    out_path = Path(args.out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten: {out_path}")
+    missed = [k for k, v in results.items() if v.get("ok") is False]
+    if missed:
+        print("targets missed: " + ", ".join(missed))
+    return 0
+
+
+def _touch_one_and_build(lessons: list[Path], tmp: Path, out: Path, cache: Path) -> None:
+    """Copy the lessons, change one notebook's text, rebuild: only that one should execute."""
+    folder = tmp / "touched"
+    if not folder.exists():
+        shutil.copytree(lessons[0].parent, folder)
+        _run([CLI, "handouts", "--out", str(out), "--notebooks", str(folder)],
+             env={**os.environ, "SUMMIT_LESSONS_CACHE": str(cache)})
+    nb_path = folder / lessons[-1].name
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells[-1].source += " "
+    nbformat.write(nb, nb_path)
+    _run([CLI, "handouts", "--out", str(out), "--notebooks", str(folder)],
+         env={**os.environ, "SUMMIT_LESSONS_CACHE": str(cache)})
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,368 @@
+"""Build the HTML handouts: a student and a teacher edition of every lesson, and an index.
+
+Each notebook is executed once per build (nbclient, in parallel across the cores) and both
+editions are exported from that one execution with nbconvert and the ``summit_handout``
+template. Handouts are offline (no script, font or stylesheet from anywhere), keep figure alt
+text, and are byte-identical from build to build.
+
+A cache (``.handouts-cache/`` by default) keyed on the notebook's bytes, the data folder, the
+package's code and version and the template makes a rebuild with nothing changed copy files
+only; a change to one notebook re-executes only that one. The build writes into a temporary
+folder and moves it into place at the end, so a failed build leaves the previous handouts.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .locations import data_dir
+
+__all__ = ["EDITIONS", "BuildError", "BuildReport", "build", "cache_key", "edition_notebook"]
+
+EDITIONS = ("student", "teacher")
+_LABELS = {"student": "Student edition", "teacher": "Teacher edition"}
+_PKG = Path(str(resources.files("summit_lessons")))
+TEMPLATES = _PKG / "templates"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+_ANSWER = re.compile(r'<details class="sl-answer">.*?</details>', re.S)
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+class BuildError(RuntimeError):
+    """The build stopped; the message names the notebook (and the cell, when one failed)."""
+
+
+@dataclass
+class BuildReport:
+    """What one build did: where, which notebooks ran, which came from the cache, the files."""
+
+    out: Path
+    executed: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+# ---------------------------------------------------------------------------- cache keys
+
+def _digest_files(paths: Iterable[Path], root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(str(p.relative_to(root)).encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _environment_key(data: Path) -> str:
+    """What every handout depends on besides its notebook: data, package code, template, version."""
+    from . import __version__
+
+    code = [p for p in _PKG.rglob("*") if p.is_file() and p.suffix in (".py", ".json", ".j2", ".css")
+            and "notebooks" not in p.parts and "data" not in p.relative_to(_PKG).parts[:1] and "__pycache__" not in p.parts]
+    data_files = [p for p in data.glob("*") if p.suffix in (".csv", ".json")]
+    return hashlib.sha256("|".join([__version__, _digest_files(code, _PKG), _digest_files(data_files, data)]).encode()).hexdigest()
+
+
+def cache_key(notebook: Path, env_key: str) -> str:
+    """The cache key of one notebook's execution: its bytes plus the environment key."""
+    return hashlib.sha256(notebook.read_bytes() + env_key.encode()).hexdigest()[:24]
+
+
+# ---------------------------------------------------------------------------- editions
+
+def _date_text(iso: str) -> str:
+    y, m, d = (int(x) for x in iso.split("-"))
+    return f"{d} {_MONTHS[m - 1]} {y}"
+
+
+def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
+    """A copy of an executed notebook prepared for one edition (the template does the rest).
+
+    Student: solution and instructor cells removed, quiz answers removed, code inputs hidden
+    unless ``show_code``. Teacher: everything, with solution and instructor cells marked for a
+    labelled box, and code shown. Widget views give way to their static HTML snapshot.
+    """
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}: use student, teacher or both")
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    code_visible = show_code or edition == "teacher"
+    cells = []
+    for cell in nb.cells:
+        tags = set(cell.metadata.get("tags", []))
+        if edition == "student" and tags & {"solution", "instructor"}:
+            continue
+        if edition == "teacher" and tags & {"solution", "instructor"}:
+            kind = "solution" if "solution" in tags else "instructor"
+            label = "Solution (teacher edition only)" if kind == "solution" else "Instructor note (teacher edition only)"
+            cell.metadata["sl_box"] = {"kind": kind, "label": label}
+        if cell.cell_type == "code":
+            cell.metadata.setdefault("transient", {})["remove_source"] = not code_visible
+            if not code_visible and not cell.outputs:
+                continue  # nothing a reader could see
+            for out in cell.outputs:
+                _prepare_output(out, edition)
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def _prepare_output(out: Any, edition: str) -> None:
+    data = out.get("data")
+    if not data:
+        return
+    if WIDGET_MIME in data and "text/html" in data:
+        del data[WIDGET_MIME]  # the live widget cannot run in a handout: show its snapshot
+    if edition == "student" and "text/html" in data:
+        data["text/html"] = _ANSWER.sub("", data["text/html"])
+    for mime in ("image/png", "image/jpeg", "image/svg+xml"):
+        if mime in data:
+            alt = out.get("metadata", {}).get(mime, {}).get("alt", "")
+            out.setdefault("metadata", {})["sl_alt"] = alt or "Figure: the text beside it gives its numbers."
+
+
+def _code_css() -> str:
+    from pygments.formatters import HtmlFormatter
+
+    # "sas" keeps every token colour at 4.5:1 or more against the light code background.
+    return HtmlFormatter(style="sas").get_style_defs(".highlight")
+
+
+def _exporter() -> Any:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="summit_handout", extra_template_basedirs=[str(TEMPLATES)])
+    exporter.exclude_anchor_links = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = False
+    return exporter
+
+
+def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) -> str:
+    """One edition of one executed notebook as a complete HTML page."""
+    from .lessons import REQUIRED_KEYS
+
+    meta = nb.metadata.get("summit_lessons", {})
+    missing = [k for k in REQUIRED_KEYS if k not in meta]
+    if missing:
+        raise BuildError(f"notebook metadata lacks {', '.join(missing)}")
+    prepared = edition_notebook(nb, edition, show_code)
+    sl = {
+        "title": meta["title"], "edition": edition, "edition_label": _LABELS[edition],
+        "accurate_as_of": meta["accurate_as_of"], "accurate_as_of_text": _date_text(meta["accurate_as_of"]),
+        "teaching_minutes": meta["teaching_minutes"], "exercise_minutes": meta["exercise_minutes"],
+        "needs_h1": not any(c.cell_type == "markdown" and re.search(r"^# ", c.source, re.M) for c in prepared.cells),
+        "code_css": _code_css() if (show_code or edition == "teacher") else "",
+    }
+    exporter = exporter or _exporter()
+    body, _ = exporter.from_notebook_node(prepared, resources={"sl": sl})
+    return body
+
+
+# ---------------------------------------------------------------------------- index page
+
+def index_html(metas: list[dict[str, Any]], editions: Iterable[str]) -> str:
+    """The lesson map page linking every handout, with minutes and objectives."""
+    editions = [e for e in EDITIONS if e in set(editions)]
+    css = (TEMPLATES / "summit_handout" / "handout.css").read_text(encoding="utf-8")
+    rows = []
+    for m in sorted(metas, key=lambda m: m["order"]):
+        links = " ".join(f'<a href="{e}/{html.escape(m["slug"])}.html">{_LABELS[e]}<span class="sl-visually-hidden">: '
+                         f'{html.escape(m["title"])}</span></a><br>' for e in editions)
+        objectives = "".join(f"<li>{html.escape(o)}</li>" for o in m["objectives"])
+        rows.append(f'<tr><td>{m["order"]}</td><th scope="row">{html.escape(m["title"])}</th><td>{links}</td>'
+                    f'<td>{m["teaching_minutes"]}</td><td>{m["exercise_minutes"]}</td><td><ul>{objectives}</ul></td></tr>')
+    total_t = sum(int(m["teaching_minutes"]) for m in metas)
+    total_e = sum(int(m["exercise_minutes"]) for m in metas)
+    latest = max((m["accurate_as_of"] for m in metas), default="")
+    dated = f"<p>Accurate as of {_date_text(latest)} (the latest event in the sources).</p>" if latest else ""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>The Anchorage summit lessons: handouts</title>
+<style>
+{css}
+.sl-visually-hidden {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }}
+</style>
+</head>
+<body class="sl-handout sl-index">
+<main>
+<h1>The Anchorage summit lessons: handouts</h1>
+<p>Printable handouts of the lessons on the Russia–United States summit in Anchorage, Alaska, on 15 August 2025.
+The student edition leaves out the solutions and the instructor notes; the teacher edition has them, each in a
+labelled box. Every handout works offline.</p>
+{dated}
+<table class="sl-lesson-map">
+<caption>Lesson map: the lessons in reading order, with their handouts</caption>
+<thead><tr><th scope="col">#</th><th scope="col">Lesson</th><th scope="col">Handouts</th><th scope="col">Teaching (min)</th>
+<th scope="col">Exercises (min)</th><th scope="col">Learners will be able to…</th></tr></thead>
+<tbody>
+{"".join(rows)}
+</tbody>
+<tfoot><tr><th scope="row" colspan="3">Total</th><td>{total_t}</td><td>{total_e}</td><td></td></tr></tfoot>
+</table>
+</main>
+</body>
+</html>
+"""
+
+
+# ---------------------------------------------------------------------------- the build
+
+def _check_writable(out: Path) -> None:
+    parent = out.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.mkdtemp(prefix=".handouts-probe-", dir=parent)
+        os.rmdir(probe)
+    except OSError as exc:
+        raise BuildError(f"cannot write handouts to {out}: {exc.strerror or exc}") from None
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"cannot write handouts to {out}: it exists and is not a folder")
+
+
+def _execute(path: Path, timeout: int) -> Any:
+    from .execute import ExecutionError, execute_notebook
+
+    try:
+        return execute_notebook(path, timeout=timeout)
+    except ExecutionError as exc:
+        raise BuildError(str(exc)) from None
+
+
+def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[str] = EDITIONS,
+          show_code: bool = False, notebooks: Iterable[str | os.PathLike[str]] | None = None,
+          cache_dir: str | os.PathLike[str] | None = ".handouts-cache", jobs: int | None = None,
+          timeout: int = 180, progress: Callable[[str], None] | None = print) -> BuildReport:
+    """Build the handouts into ``out``; return what was done.
+
+    ``notebooks`` defaults to the packaged lessons. ``cache_dir=None`` turns the cache off.
+    Raises :class:`BuildError` (and leaves ``out`` as it was) when a notebook fails or the
+    folder cannot be written.
+    """
+    from .lessons import lesson_meta, notebook_paths
+
+    started = time.perf_counter()
+    say = progress or (lambda _m: None)
+    editions = [e for e in EDITIONS if e in set(editions)]
+    if not editions:
+        raise BuildError("no edition chosen: use student, teacher or both")
+    out = Path(out)
+    _check_writable(out)
+    paths = [Path(p) for p in notebooks] if notebooks is not None else notebook_paths()
+    if not paths:
+        raise BuildError("no lesson notebooks found")
+    metas = []
+    for p in paths:
+        try:
+            metas.append(lesson_meta(p))
+        except (KeyError, json.JSONDecodeError) as exc:
+            raise BuildError(f"{p.name}: {exc}") from None
+
+    env_key = _environment_key(data_dir())
+    cache = Path(cache_dir) if cache_dir is not None else None
+    variant = f"{'code' if show_code else 'nocode'}"
+    report = BuildReport(out=out)
+
+    def cached_html(p: Path, key: str, edition: str) -> Path | None:
+        return cache / f"{p.stem}-{key}-{edition}-{variant}.html" if cache else None
+
+    keys = {p: cache_key(p, env_key) for p in paths}
+    todo = [p for p in paths if not all((c := cached_html(p, keys[p], e)) is not None and c.exists() for e in editions)]
+    pages: dict[tuple[Path, str], str] = {}
+    total = len(paths)
+    for i, p in enumerate(paths, 1):
+        if p not in todo:
+            report.cached.append(p.stem)
+            say(f"[{i}/{total}] {p.stem}: unchanged, taken from the cache")
+
+    if todo:
+        exporter = _exporter()
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+
+        def run(p: Path) -> tuple[Path, Any, float]:
+            t0 = time.perf_counter()
+            return p, _execute(p, timeout), time.perf_counter() - t0
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(run, p) for p in todo]
+            try:
+                for fut in futures:
+                    p, nb, secs = fut.result()
+                    for e in editions:
+                        pages[(p, e)] = export(nb, e, show_code, exporter)
+                    report.executed.append(p.stem)
+                    say(f"[{paths.index(p) + 1}/{total}] {p.stem}: executed in {secs:.1f} s, "
+                        f"{' and '.join(editions)} edition{'s' if len(editions) > 1 else ''} written")
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+
+    staging = Path(tempfile.mkdtemp(prefix=".handouts-tmp-", dir=out.resolve().parent))
+    try:
+        staging.chmod(0o755)  # mkdtemp makes it private; handouts are for sharing
+        for e in editions:
+            (staging / e).mkdir()
+        for p in paths:
+            for e in editions:
+                target = staging / e / f"{p.stem}.html"
+                src = cached_html(p, keys[p], e)
+                if (p, e) in pages:
+                    target.write_text(pages[(p, e)], encoding="utf-8")
+                    if src is not None:
+                        src.parent.mkdir(parents=True, exist_ok=True)
+                        tmp = src.with_suffix(".partial")
+                        tmp.write_text(pages[(p, e)], encoding="utf-8")
+                        os.replace(tmp, src)
+                else:
+                    shutil.copyfile(src, target)
+        (staging / "index.html").write_text(index_html(metas, editions), encoding="utf-8")
+        report.files = sorted(f.relative_to(staging) for f in staging.rglob("*.html"))
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if cache is not None:
+        _prune(cache, {f"{p.stem}-{keys[p]}" for p in paths}, {p.stem for p in paths})
+    report.files = [out / f for f in report.files]
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Put the new build in place; the old one is removed only once the new one is there."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}-old-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(staging, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _prune(cache: Path, keep: set[str], stems: set[str]) -> None:
+    # Drop stale entries of these notebooks so the cache does not grow with every edit.
+    for f in cache.glob("*.html"):
+        stem_key = f.name.rsplit("-", 2)[0]
+        stem = stem_key.rsplit("-", 1)[0]
+        if stem in stems and stem_key not in keep:
+            f.unlink(missing_ok=True)

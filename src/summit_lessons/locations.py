@@ -1,0 +1,35 @@
+"""Where the package's files are: the data folder (packaged, or a teacher's own copy) and the notebooks.
+
+Kept free of pandas so that commands which only need paths (a handout rebuild from the cache)
+start without loading it.
+"""
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["DATA_ENV", "data_dir", "notebooks_dir", "package_dir"]
+
+#: Environment variable a teacher can set to use their own copy of the data folder.
+DATA_ENV = "SUMMIT_LESSONS_DATA"
+
+
+def package_dir() -> Path:
+    """The installed ``summit_lessons`` package folder."""
+    return Path(str(resources.files("summit_lessons")))
+
+
+def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """The data folder: ``path`` if given, else ``$SUMMIT_LESSONS_DATA``, else the packaged copy."""
+    if path is not None:
+        return Path(path)
+    env = os.environ.get(DATA_ENV)
+    if env:
+        return Path(env)
+    return package_dir() / "data"
+
+
+def notebooks_dir() -> Path:
+    """The lesson notebooks shipped inside the package."""
+    return package_dir() / "notebooks"

@@ -1,0 +1,449 @@
+"""Charts for the lessons: each returns a :class:`Chart` (figure, alt text, numbers, title).
+
+Display a chart with :func:`show`: it stores the PNG with its alt text in the notebook, then
+prints the numbers as an accessible table, so a reader who cannot see the figure loses nothing.
+
+Design rules (see TEACHING-NOTES.md): Okabe–Ito colours, but never colour alone — every series
+also has its own marker or hatch and a direct text label; text at 10 pt or more; black edges so
+light fills still reach 3:1 contrast against white.
+
+Figures are built with :class:`matplotlib.figure.Figure`, not ``pyplot``: they are never
+registered with pyplot, so the inline backend cannot auto-display a copy without alt text.
+"""
+from __future__ import annotations
+
+import base64
+import textwrap
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any, Iterator
+
+import matplotlib as mpl
+import matplotlib.dates as mdates
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from . import timeline as tl
+from ._html import frame_table
+from .data import load
+
+__all__ = ["Chart", "Style", "OKABE_ITO", "SERIES", "VERDICTS", "VERDICT_SYMBOLS", "show", "png_bytes",
+           "territory_chart", "summit_day_chart", "offer_chart", "verdicts_chart", "deadlines_chart"]
+
+DPI = 100
+WIDTH_IN = 9.6
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7",
+}
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one series looks: a colour, plus a marker and a hatch so colour is never alone."""
+
+    colour: str
+    marker: str
+    hatch: str
+    name: str
+
+
+#: Series styles in the order charts use them; no two share a colour, a marker or a hatch.
+#: Yellow is left out: too light for markers on white even with an edge.
+SERIES: tuple[Style, ...] = (
+    Style(OKABE_ITO["blue"], "o", "//", "blue, circle, diagonal hatch"),
+    Style(OKABE_ITO["vermillion"], "s", "\\\\", "vermillion, square, back-diagonal hatch"),
+    Style(OKABE_ITO["bluish green"], "D", "xx", "bluish green, diamond, cross hatch"),
+    Style(OKABE_ITO["orange"], "^", "..", "orange, triangle, dotted"),
+    Style(OKABE_ITO["reddish purple"], "v", "++", "reddish purple, down triangle, plus hatch"),
+    Style(OKABE_ITO["sky blue"], "P", "--", "sky blue, plus marker, horizontal hatch"),
+    Style("#FFFFFF", "X", "", "white, x marker, no hatch"),
+)
+
+VERDICTS: tuple[str, ...] = ("corroborated", "partly-supported", "contradicted", "unverified", "opinion", "unrelated")
+VERDICT_SYMBOLS: dict[str, str] = {"corroborated": "✓", "partly-supported": "≈", "contradicted": "✗",
+                                   "unverified": "?", "opinion": "◆", "unrelated": "∅"}
+
+_RC: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 11, "axes.titlesize": 12.5, "axes.labelsize": 11, "xtick.labelsize": 10.5,
+    "ytick.labelsize": 10.5, "legend.fontsize": 10.5, "legend.title_fontsize": 10.5,
+    "text.color": "black", "axes.labelcolor": "black", "xtick.color": "black", "ytick.color": "black",
+    "axes.edgecolor": "#333333", "axes.spines.top": False, "axes.spines.right": False,
+    "axes.titlelocation": "left", "axes.titleweight": "bold",
+    "figure.facecolor": "white", "axes.facecolor": "white", "savefig.facecolor": "white",
+    "hatch.linewidth": 1.0, "hatch.color": "black", "legend.frameon": False,
+    "svg.hashsalt": "summit_lessons", "path.simplify": False,
+}
+
+
+@dataclass
+class Chart:
+    """A figure with what it shows in words (``alt``), the numbers behind it and a title."""
+
+    fig: Figure
+    alt: str
+    table: pd.DataFrame
+    title: str
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, str], dict[str, Any]]:
+        # Shown bare in a cell, a Chart still carries its alt text (use show() for the table too).
+        b64 = base64.b64encode(png_bytes(self)).decode("ascii")
+        return {"image/png": b64, "text/plain": self.alt}, {"image/png": {"alt": self.alt}}
+
+
+# ---------------------------------------------------------------------------- shared helpers
+
+def _figure(height_in: float) -> tuple[Figure, Any]:
+    with mpl.rc_context(_RC):
+        fig = Figure(figsize=(WIDTH_IN, round(height_in, 2)), dpi=DPI, layout="constrained")
+        ax = fig.add_subplot()
+    return fig, ax
+
+
+def _finish(fig: Figure) -> None:
+    """Lay the figure out once, then freeze it: every later render gives the same bytes.
+
+    Constrained layout starts from the previous draw's positions, so without freezing a second
+    savefig of the same figure can differ by a pixel from the first.
+    """
+    with mpl.rc_context(_RC):
+        fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+
+
+def png_bytes(chart: Chart) -> bytes:
+    """The chart as PNG bytes: identical on every run (fixed size, dpi, no software stamp)."""
+    buf = BytesIO()
+    # Tick labels are created at draw time, so the style must be active while saving too.
+    with mpl.rc_context(_RC):
+        chart.fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def show(chart: Chart) -> None:
+    """Display the chart (PNG + alt text stored in the notebook), then its numbers as a table."""
+    from IPython.display import display
+
+    b64 = base64.b64encode(png_bytes(chart)).decode("ascii")
+    display({"image/png": b64, "text/plain": chart.alt}, raw=True, metadata={"image/png": {"alt": chart.alt}})
+    display({"text/html": frame_table(chart.table, chart.title),
+             "text/plain": f"{chart.title}\n{chart.table.to_string(index=False)}"}, raw=True)
+    _close(chart.fig)
+
+
+def _close(fig: Figure) -> None:
+    import sys
+
+    # The figures are not pyplot's; close them there only if pyplot exists and somehow holds them.
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close(fig)
+    fig.clear()
+
+
+def _frame(name: str, df: pd.DataFrame | None) -> pd.DataFrame:
+    return load(name) if df is None else df
+
+
+def _short(text: str, width: int) -> str:
+    return textwrap.shorten(str(text), width=width, placeholder="…")
+
+
+def _wrap(text: str, width: int, lines: int = 2) -> str:
+    return "\n".join(textwrap.wrap(str(text), width=width, max_lines=lines, placeholder="…"))
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+
+
+def _pct(v: float) -> str:
+    return f"{v:g}%"
+
+
+def _bar_label(ax: Any, x: float, y: float, text: str, *, inside: bool) -> None:
+    # Inside a long bar: white bold text on the dark fill; otherwise black text just past the end.
+    if inside:
+        ax.text(x - 1.2, y, text, ha="right", va="center", color="white", fontweight="bold", fontsize=11)
+    else:
+        ax.text(x + 1.2, y, text, ha="left", va="center", color="black", fontsize=11)
+
+
+def _styles(keys: list[str]) -> Iterator[tuple[str, Style]]:
+    for i, key in enumerate(keys):
+        yield key, SERIES[i % len(SERIES)]
+
+
+def _no_data(ax: Any, message: str) -> None:
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, transform=ax.transAxes)
+
+
+# ---------------------------------------------------------------------------- territory
+
+def territory_chart(territory: pd.DataFrame | None = None) -> Chart:
+    """Horizontal bars: the share of each area held by Russia, labelled on the bars."""
+    df = _frame("territory", territory).reset_index(drop=True)
+    dates = list(dict.fromkeys(df["as_of"]))
+    one_date = len(dates) == 1
+    title = ("Share of each area held by Russia" + (f", as of {dates[0]}" if one_date else " (as of the date given per area)"))
+    labels = [a if one_date else f"{a} (as of {d})" for a, d in zip(df["area"], df["as_of"])]
+    shares = [float(v) for v in df["share_held_by_russia_pct"]]
+    fig, ax = _figure(1.4 + 0.55 * len(df))
+    with mpl.rc_context(_RC):
+        y = list(range(len(df)))[::-1]  # first row at the top, as in the table
+        ax.barh(y, [100] * len(df), color="white", edgecolor="#555555", linewidth=0.8, height=0.6)
+        ax.barh(y, shares, color=SERIES[0].colour, edgecolor="black", linewidth=1, height=0.6)
+        for yi, v in zip(y, shares):
+            _bar_label(ax, v, yi, _pct(v), inside=v >= 18)
+        ax.set_yticks(y, labels)
+        ax.set_xlim(0, 100)
+        ax.set_xticks(range(0, 101, 20), [f"{t}%" for t in range(0, 101, 20)])
+        ax.set_xlabel("Share of the area held by Russia (white = the rest of the area)")
+        ax.set_title(title)
+    parts = "; ".join(f"{lab}: {_pct(v)}" for lab, v in zip(labels, shares))
+    hi, lo = max(range(len(shares)), key=shares.__getitem__), min(range(len(shares)), key=shares.__getitem__)
+    alt = (f"Bar chart. {title}. {parts}. Highest: {labels[hi]} ({_pct(shares[hi])}); "
+           f"lowest: {labels[lo]} ({_pct(shares[lo])}).")
+    table = pd.DataFrame({"area": df["area"], "held by Russia (%)": df["share_held_by_russia_pct"],
+                          "as of": df["as_of"], "note": df["note"], "source": df["source_id"]})
+    _finish(fig)
+    return Chart(fig, alt, table, title)
+
+
+# ---------------------------------------------------------------------------- summit day
+
+def _hour_label(h: float) -> str:
+    whole = int(round(h))
+    return f"{whole % 24:02d}:00" + ("\n+1 day" if whole >= 24 else "")
+
+
+def summit_day_chart(events: pd.DataFrame | None = None, zone: str = "Anchorage") -> Chart:
+    """The timed summit-day events on a time axis in ``zone`` (a second clock on the top axis)."""
+    if zone not in tl.ZONES:
+        raise ValueError(f"unknown zone {zone!r}: use one of {', '.join(tl.ZONES)}")
+    day = tl.summit_day(_frame("events", events))
+    other = "UTC" if zone != "UTC" else "Anchorage"
+    local = day["timestamp_utc"].dt.tz_convert(tl.ZONES[zone])
+    second = day["timestamp_utc"].dt.tz_convert(tl.ZONES[other])
+    approx = [bool(a) for a in day["time_approx"]]
+    stamps = [("≈" if a else "") + f"{t:%H:%M}" for a, t in zip(approx, local)]
+    fig, ax = _figure(1.7 + 0.5 * max(len(day), 2))
+    if day.empty:
+        title = "Summit day: no timed events in the data"
+        with mpl.rc_context(_RC):
+            _no_data(ax, "No summit-day event has a time.")
+        _finish(fig)
+        return Chart(fig, title + ".", pd.DataFrame(columns=["event", f"time ({zone})", f"time ({other})", "approximate"]), title)
+    base = local.iloc[0].normalize()
+    hours = [(t - base).total_seconds() / 3600 for t in local]
+    offset = (second.iloc[0].utcoffset() - local.iloc[0].utcoffset()).total_seconds() / 3600
+    date_text = f"{local.iloc[0].day} {local.iloc[0]:%B %Y}"
+    title = f"Summit day, {date_text}: timed events in {zone} time"
+    kinds = {False: (SERIES[0], "time stated in the source"), True: (SERIES[1], "≈ approximate time")}
+    lo, hi = min(hours), max(hours)
+    lo, hi = (lo - 0.5, hi + 0.5) if hi - lo >= 1 else (lo - 1, hi + 1)
+    with mpl.rc_context(_RC):
+        y = list(range(len(day)))[::-1]
+        ax.hlines(y, lo, hi, color="#DDDDDD", linewidth=0.8, zorder=0)
+        for yi, h, a, stamp, name in zip(y, hours, approx, stamps, day["title"]):
+            style = kinds[a][0]
+            ax.plot([h], [yi], linestyle="none", marker=style.marker, markersize=10, markeredgecolor="black",
+                    markerfacecolor=style.colour if not a else "white", markeredgewidth=1.6, zorder=3)
+            right = (h - lo) / (hi - lo) < 0.5
+            ax.annotate(f"{stamp}  {_short(name, 48)}", (h, yi), xytext=(9 if right else -9, 0),
+                        textcoords="offset points", ha="left" if right else "right", va="center", fontsize=10.5)
+        step = 1 if hi - lo <= 8 else 2
+        ticks = [float(t) for t in range(int(lo) + 1, int(hi) + 1) if t % step == 0]
+        ax.set_xticks(ticks, [_hour_label(t) for t in ticks])
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(-0.7, len(day) - 0.3)
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+        ax.set_xlabel(f"Local time in {zone} ({tl.ZONES[zone]})")
+        top = ax.secondary_xaxis("top", functions=(lambda h: h + offset, lambda h: h - offset))
+        top.set_xticks([t + offset for t in ticks], [_hour_label(t + offset) for t in ticks])
+        top.set_xlabel(f"Same moments in {other} time")
+        handles = [Line2D([], [], linestyle="none", marker=s.marker, markersize=9, markeredgecolor="black",
+                          markerfacecolor=s.colour if not a else "white", markeredgewidth=1.6, label=text)
+                   for a, (s, text) in kinds.items() if a in approx]
+        fig.legend(handles=handles, loc="outside lower left", ncols=2)
+        ax.set_title(title)
+    span = tl.format_duration(day["timestamp_utc"].iloc[-1] - day["timestamp_utc"].iloc[0])
+    n_approx = sum(approx)
+    alt = (f"Dot chart of the {len(day)} timed events of the summit day, {date_text}, in {zone} time "
+           f"({other} time on the top axis). The first, {day['title'].iloc[0]}, is at {stamps[0]}; the last, "
+           f"{day['title'].iloc[-1]}, at {stamps[-1]}: {span} later. {n_approx} of the {len(day)} times are "
+           "approximate (marked ≈ and drawn as hollow squares).")
+    table = pd.DataFrame({"event": day["title"].to_numpy(), f"time ({zone})": stamps,
+                          f"time ({other})": [("≈" if a else "") + f"{t:%H:%M}" for a, t in zip(approx, second)],
+                          "approximate": approx})
+    _finish(fig)
+    return Chart(fig, alt, table, title)
+
+
+# ---------------------------------------------------------------------------- offer terms
+
+def _km2(area: float, approx: bool) -> str:
+    return ("≈" if approx else "") + f"{_num(area)} km²"
+
+
+def offer_chart(offer_terms: pd.DataFrame | None = None) -> Chart:
+    """Bars of the area each offer term names, grouped by who would act; the rest in the table."""
+    df = _frame("offer_terms", offer_terms).reset_index(drop=True)
+    party = df["party_acting"].fillna("not stated")
+    title = "The reported offer: areas named in its terms, by who would act"
+    has = df["area_km2"].notna()
+    sized = df.loc[has].assign(party=party[has])
+    groups = list(dict.fromkeys(sized["party"]))
+    sized = sized.assign(order=sized["party"].map(groups.index)).sort_values(["order", "area_km2"], ascending=[True, False])
+    fig, ax = _figure(1.9 + 0.62 * max(len(sized), 1))
+    style_of = dict(_styles(groups))
+    with mpl.rc_context(_RC):
+        if sized.empty:
+            _no_data(ax, "No term of the offer gives an area; see the table.")
+        else:
+            y = list(range(len(sized)))[::-1]
+            top = float(sized["area_km2"].max())
+            for yi, (_, row) in zip(y, sized.iterrows()):
+                s = style_of[row["party"]]
+                ax.barh(yi, float(row["area_km2"]), height=0.6, color=s.colour, hatch=s.hatch, edgecolor="black", linewidth=1)
+                ax.text(float(row["area_km2"]) + top * 0.01, yi,
+                        f"{_km2(float(row['area_km2']), bool(row['area_approx']))} · acting: {row['party']}",
+                        ha="left", va="center", fontsize=10.5)
+            ax.set_yticks(y, [_wrap(t, 34) for t in sized["term"]])
+            ax.set_xlim(0, top * 1.55)
+            ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+            ax.set_xlabel("Area named in the term (km²; ≈ = approximate)")
+            ax.legend(handles=[Patch(facecolor=style_of[g].colour, hatch=style_of[g].hatch, edgecolor="black",
+                                     label=g) for g in groups],
+                      title="Who would act", loc="lower right")
+        ax.set_title(title)
+    listed = "; ".join(f"{row['term']}: {_km2(float(row['area_km2']), bool(row['area_approx']))} (acting: {row['party']})"
+                       for _, row in sized.iterrows())
+    rest = int((~has).sum())
+    rest_text = {0: "Every term names an area.", 1: "1 term names no area and is listed in the table only."}.get(
+        rest, f"{rest} terms name no area and are listed in the table only.")
+    alt = f"Bar chart. {title}. {len(sized)} of the {len(df)} terms name an area" + (f": {listed}. " if listed else ". ") + rest_text
+    table = pd.DataFrame({"term": df["term"], "group": df["group"], "region": df["region"], "area (km²)": df["area_km2"],
+                          "approximate": df["area_approx"], "who would act": df["party_acting"], "source": df["source_id"]})
+    _finish(fig)
+    return Chart(fig, alt, table, title)
+
+
+# ---------------------------------------------------------------------------- verdicts
+
+def verdicts_chart(claims: pd.DataFrame | None = None) -> Chart:
+    """How many claims got each verdict, in a fixed order from corroborated to unrelated."""
+    df = _frame("claims", claims)
+    counts = [int((df["verdict"] == v).sum()) for v in VERDICTS]
+    title = f"Verdicts on the {len(df)} checked claims"
+    fig, ax = _figure(1.3 + 0.55 * len(VERDICTS))
+    with mpl.rc_context(_RC):
+        y = list(range(len(VERDICTS)))[::-1]
+        top = max(max(counts), 1)
+        for yi, v, n, (_, s) in zip(y, VERDICTS, counts, _styles(list(VERDICTS))):
+            ax.barh(yi, n, height=0.6, color=s.colour, hatch=s.hatch, edgecolor="black", linewidth=1)
+            ax.text(n + top * 0.015, yi, f"{n}", ha="left", va="center", fontsize=11, fontweight="bold")
+        ax.set_yticks(y, [f"{VERDICT_SYMBOLS[v]} {v}" for v in VERDICTS])
+        ax.set_xlim(0, top * 1.12)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_xlabel("Number of claims")
+        ax.set_title(title)
+    alt = f"Bar chart. {title}: " + ", ".join(f"{n} {v}" for v, n in zip(VERDICTS, counts)) + "."
+    table = pd.DataFrame({"verdict": list(VERDICTS), "symbol": [VERDICT_SYMBOLS[v] for v in VERDICTS], "claims": counts})
+    _finish(fig)
+    return Chart(fig, alt, table, title)
+
+
+# ---------------------------------------------------------------------------- deadlines
+
+_DEADLINE_MARKS = {"announced": SERIES[0], "due": SERIES[1], "what followed": SERIES[2],
+                   "announced, no due date": SERIES[6]}
+
+
+def _label(date: Any, precision: Any) -> str:
+    if date is None or pd.isna(date):
+        return "none stated"
+    return tl.date_label(pd.Series({"date": date, "date_precision": precision if isinstance(precision, str) else "day"}))
+
+
+def deadlines_chart(deadlines: pd.DataFrame | None = None, events: pd.DataFrame | None = None) -> Chart:
+    """Each deadline as a line from its announcement to its due date, and what followed it."""
+    dl = _frame("deadlines", deadlines).reset_index(drop=True)
+    ev = _frame("events", events).set_index("event_id")
+    prec = dl["due_precision"] if "due_precision" in dl else pd.Series(["day"] * len(dl))
+    ann = [ev.loc[e] for e in dl["announced_event_id"]]
+    out = [ev.loc[e] if isinstance(e, str) and e in ev.index else None for e in dl["outcome_event_id"]]
+    title = "Deadlines of 2025: announced, due, and what followed"
+    fig, ax = _figure(1.9 + 0.75 * max(len(dl), 1))
+    m = _DEADLINE_MARKS
+    with mpl.rc_context(_RC):
+        if dl.empty:
+            _no_data(ax, "No deadlines in the data.")
+        y = list(range(len(dl)))[::-1]
+        all_x = []
+        for yi, a, due, o, text in zip(y, ann, dl["due"], out, dl["outcome"]):
+            xa = mdates.date2num(a["date"])
+            all_x.append(xa)
+            if pd.notna(due):
+                xd = mdates.date2num(due)
+                all_x.append(xd)
+                ax.plot([xa, xd], [yi, yi], color="black", linewidth=2, zorder=1)
+                _mark(ax, xd, yi, m["due"])
+                _mark(ax, xa, yi, m["announced"])
+            else:
+                _mark(ax, xa, yi, m["announced, no due date"])
+            if o is not None:
+                xo = mdates.date2num(o["date"])
+                all_x.append(xo)
+                _mark(ax, xo, yi, m["what followed"], size=13)
+                ax.annotate(_wrap(f"{tl.date_label(o)}: {text}", 44), (xo, yi), xytext=(0, -9),
+                            textcoords="offset points", ha="center", va="top", fontsize=10)
+        if all_x:
+            pad = max((max(all_x) - min(all_x)) * 0.12, 10)
+            ax.set_xlim(min(all_x) - pad, max(all_x) + pad)
+            ax.set_ylim(-0.9, len(dl) - 0.4)
+            ax.set_yticks(y, [_wrap(d, 30) for d in dl["demand"]])
+            _date_axis(ax, min(all_x), max(all_x))
+            fig.legend(handles=[Line2D([], [], linestyle="none", marker=s.marker, markersize=9, markeredgecolor="black",
+                                       markerfacecolor=s.colour, label=k) for k, s in m.items()],
+                       loc="outside lower left", ncols=4)
+        ax.set_title(title)
+    due_labels = [_label(d, p) for d, p in zip(dl["due"], prec)]
+    days = [int((d - a["date"]).days) if pd.notna(d) else pd.NA for d, a in zip(dl["due"], ann)]
+    table = pd.DataFrame({
+        "demand": dl["demand"], "announced": [tl.date_label(a) for a in ann], "stated window": dl["stated_window"],
+        "due": due_labels, "days allowed": pd.array(days, dtype="Int64"),
+        "outcome date": [tl.date_label(o) if o is not None else "—" for o in out], "outcome": dl["outcome"],
+        "source": dl["source_id"]})
+    parts = " ".join(f"{r['demand'].rstrip('.')}: announced {r['announced']}, due {r['due']}"
+                     + (f" ({r['days allowed']} days)" if pd.notna(r["days allowed"]) else "")
+                     + (f"; then, {r['outcome date']}: " if r["outcome date"] != "—" else "; outcome: ")
+                     + r["outcome"].rstrip(".") + "." for _, r in table.iterrows())
+    alt = (f"Timeline chart. {title}. Each row runs from the announcement (circle) to the due date (square); "
+           f"a diamond marks the event that followed. {parts}")
+    _finish(fig)
+    return Chart(fig, alt, table, title)
+
+
+def _date_axis(ax: Any, lo: float, hi: float) -> None:
+    # At most about eight ticks, on month or year boundaries.
+    months = (hi - lo) / 30.4
+    step = next((n for n in (1, 2, 3, 6, 12, 24, 60) if months / n <= 8), 120)
+    if step < 12:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(interval=step))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    else:
+        ax.xaxis.set_major_locator(mdates.YearLocator(step // 12))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+def _mark(ax: Any, x: float, y: float, s: Style, size: float = 11) -> None:
+    ax.plot([x], [y], linestyle="none", marker=s.marker, markersize=size, markerfacecolor=s.colour,
+            markeredgecolor="black", markeredgewidth=1.3, zorder=3)

@@ -1,0 +1,566 @@
+"""Interactive views for the lessons: the timeline explorer, the claims explorer, quizzes, tables.
+
+Every widget works the same with and without a kernel: it writes by setting ``HTML.value``
+(never by printing inside ``with out:``), so plain pytest can drive it and nbval sees stable
+outputs. Each widget also carries a static HTML snapshot of its starting state in its display
+bundle (``text/html``): JupyterLab shows the live widget, while a handout or a code host, which
+cannot run Python, shows the snapshot with a line saying the live version is in the notebook.
+
+All data text passes through :func:`summit_lessons._html.esc` before it reaches a page.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+
+from . import timeline as tl
+from ._html import LIVE_NOTE, cell_text, esc, table
+from .data import load
+
+__all__ = ["TimelineExplorer", "ClaimsExplorer", "Quiz", "QuizSet", "html_table", "Table", "PHASES",
+           "timeline_svg", "LOCAL"]
+
+#: Phases in story order, with the marker shape and colour that stand for each (never colour alone:
+#: each phase also has its own shape and its lane is labelled in words).
+PHASES: dict[str, tuple[str, str]] = {
+    "background": ("circle", "#0072B2"),
+    "pre-summit": ("square", "#E69F00"),
+    "summit-day": ("diamond", "#D55E00"),
+    "aftermath": ("triangle", "#009E73"),
+}
+#: The time-zone choice that shows each event in the local time the source gives.
+LOCAL = "Local time of the event"
+
+
+# ---------------------------------------------------------------------------- plain tables
+
+class Table:
+    """A DataFrame shown as an accessible HTML table with a caption (text too, for plain viewers)."""
+
+    def __init__(self, df: pd.DataFrame, caption: str):
+        show_index = df.index.name not in (None, "line")
+        self.frame = df.reset_index() if show_index else df
+        self.caption = caption
+
+    def to_html(self) -> str:
+        rows = ("<tr>" + "".join(f"<td>{esc(cell_text(v))}</td>" for v in rec) + "</tr>"
+                for rec in self.frame.itertuples(index=False, name=None))
+        return table(self.caption, [str(c).replace("_", " ") for c in self.frame.columns], rows)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        text = self.frame.map(cell_text).to_string(index=False) if len(self.frame) else "(no rows)"
+        return {"text/html": self.to_html(), "text/plain": f"{self.caption}\n{text}"}
+
+
+def html_table(df: pd.DataFrame, caption: str) -> Table:
+    """Show ``df`` as a captioned table; a named index (e.g. ``claim_id``) becomes the first column."""
+    return Table(df, caption)
+
+
+# ---------------------------------------------------------------------------- snapshot support
+
+class _Snapshot:
+    """Mixin: add a static ``text/html`` snapshot and a short ``text/plain`` to the display bundle."""
+
+    def snapshot_html(self) -> str:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def summary_text(self) -> str:  # pragma: no cover
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        bundle["text/html"] = self.snapshot_html()
+        bundle["text/plain"] = self.summary_text()
+        return bundle
+
+
+# ---------------------------------------------------------------------------- timeline figure
+
+_W, _LANE, _TOP, _LEFT, _RIGHT = 760, 44, 34, 118, 24
+
+
+def _marker(shape: str, x: float, y: float, colour: str, hollow: bool, label: str) -> str:
+    fill = "#ffffff" if hollow else colour
+    style = f'fill="{fill}" stroke="{"#000000" if not hollow else colour}" stroke-width="{2.2 if hollow else 1.2}"'
+    title = f"<title>{esc(label)}</title>"
+    if shape == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6.5" {style}>{title}</circle>'
+    if shape == "square":
+        return f'<rect x="{x - 6:.1f}" y="{y - 6:.1f}" width="12" height="12" {style}>{title}</rect>'
+    if shape == "diamond":
+        pts = f"{x:.1f},{y - 8:.1f} {x + 8:.1f},{y:.1f} {x:.1f},{y + 8:.1f} {x - 8:.1f},{y:.1f}"
+        return f'<polygon points="{pts}" {style}>{title}</polygon>'
+    pts = f"{x:.1f},{y - 7.5:.1f} {x + 7.5:.1f},{y + 6:.1f} {x - 7.5:.1f},{y + 6:.1f}"
+    return f'<polygon points="{pts}" {style}>{title}</polygon>'
+
+
+def _ticks(lo: float, hi: float, mode: str) -> list[tuple[float, str]]:
+    """Tick positions (in the axis unit) and labels: hours for one day, months otherwise."""
+    if mode == "hours":
+        step = 1 if hi - lo <= 8 else 2
+        return [(float(h), f"{h % 24:02d}:00") for h in range(int(np.ceil(lo)), int(hi) + 1) if h % step == 0]
+    first = pd.Timestamp(lo, unit="D").to_period("M").to_timestamp()
+    months = pd.date_range(first, pd.Timestamp(hi, unit="D"), freq="MS")
+    step = max(1, int(np.ceil(len(months) / 8)))
+    if step > 6:
+        years = pd.date_range(f"{first.year}-01-01", pd.Timestamp(hi, unit="D"), freq="YS")
+        ystep = max(1, int(np.ceil(len(years) / 8)))
+        return [(_days(t), f"{t:%Y}") for t in years[::ystep] if lo <= _days(t) <= hi]
+    return [(_days(t), f"{t:%b %Y}") for t in months[::step] if lo <= _days(t) <= hi]
+
+
+def _days(t: Any) -> float:
+    return (pd.Timestamp(t).tz_localize(None) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1) \
+        if getattr(t, "tzinfo", None) else (pd.Timestamp(t) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+
+
+def timeline_svg(events: pd.DataFrame, zone: str = LOCAL) -> str:
+    """An accessible SVG timeline of ``events`` (ordered, as from :class:`timeline.EventIndex`).
+
+    One lane per phase, labelled in words; each phase has its own marker shape and colour. A
+    day-precision event is a marker; a month or longer period is a bar over the whole period, so
+    the figure keeps the precision of the source. When every event is on one day and has a time,
+    the axis is that day's clock in ``zone``.
+    """
+    lanes = [p for p in PHASES if p in set(events["phase"])]
+    height = _TOP + _LANE * max(len(lanes), 1) + 52
+    if events.empty:
+        return (f'<svg class="sl-timeline-svg" role="img" viewBox="0 0 {_W} 80" width="{_W}" height="80" '
+                'aria-label="Empty timeline: no event matches the filters."><text x="20" y="44" '
+                'font-size="15">No event matches the filters.</text></svg>')
+    timed = events["timestamp_utc"].notna()
+    one_day = events["date"].nunique() == 1 and (events["date_precision"] == "day").all() and timed.any()
+    zone_name = tl.ZONES.get(zone)
+    if one_day:
+        shown = events[timed]
+        stamps = [t.tz_convert(zone_name) if zone_name else loc for t, loc in zip(shown["timestamp_utc"], shown["timestamp"])]
+        base = stamps[0].normalize()
+        xs0 = [(t - base).total_seconds() / 3600 for t in stamps]
+        xs1 = xs0
+        lo, hi = min(xs0) - 0.5, max(xs0) + 0.5
+        mode = "hours"
+        axis_label = f"Time of day ({zone if zone_name else 'local time of each event'})"
+    else:
+        shown = events
+        first, last = tl.period_bounds(shown)
+        xs0 = [_days(d) for d in first]
+        xs1 = [_days(d) + (1 if p != "day" or d != d0 else 0) for d, d0, p in zip(last, first, shown["date_precision"])]
+        lo, hi = min(xs0), max(xs1)
+        pad = max((hi - lo) * 0.03, 3)
+        lo, hi = lo - pad, hi + pad
+        mode = "months"
+        axis_label = "Date (bars: the source gives only a month or a period)"
+    span = max(hi - lo, 1e-9)
+    plot_w = _W - _LEFT - _RIGHT
+
+    def x(v: float) -> float:
+        return _LEFT + (v - lo) / span * plot_w
+
+    parts = []
+    for i, lane in enumerate(lanes):
+        y = _TOP + _LANE * i + _LANE / 2
+        parts.append(f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#bbbbbb" stroke-width="1"/>')
+        parts.append(f'<text x="{_LEFT - 10}" y="{y + 5:.1f}" text-anchor="end" font-size="13">{esc(lane)}</text>')
+    axis_y = _TOP + _LANE * len(lanes) + 4
+    parts.append(f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{axis_y}" y2="{axis_y}" stroke="#333333"/>')
+    for v, label in _ticks(lo, hi, mode):
+        parts.append(f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{axis_y}" y2="{axis_y + 5}" stroke="#333333"/>'
+                     f'<text x="{x(v):.1f}" y="{axis_y + 19}" text-anchor="middle" font-size="12">{esc(label)}</text>')
+    parts.append(f'<text x="{_LEFT}" y="{axis_y + 40}" font-size="12.5">{esc(axis_label)}</text>')
+    counts: dict[str, int] = {}
+    for (_, row), a, b in zip(shown.iterrows(), xs0, xs1):
+        lane = lanes.index(row["phase"])
+        y = _TOP + _LANE * lane + _LANE / 2
+        shape, colour = PHASES[row["phase"]]
+        label = f"{tl.date_label(row)}: {row['title']}"
+        counts[row["phase"]] = counts.get(row["phase"], 0) + 1
+        if b - a > 0 and mode == "months" and x(b) - x(a) > 4:
+            parts.append(f'<rect x="{x(a):.1f}" y="{y - 5:.1f}" width="{x(b) - x(a):.1f}" height="10" fill="#ffffff" '
+                         f'stroke="{colour}" stroke-width="2" opacity="0.9"><title>{esc(label)}</title></rect>')
+        else:
+            parts.append(_marker(shape, x(a), y, colour, bool(row.get("time_approx", False)) and mode == "hours", label))
+    first_label, last_label = tl.date_label(shown.iloc[0]), tl.date_label(shown.iloc[-1])
+    desc = (f"Timeline of {len(shown)} event{'s' if len(shown) != 1 else ''} from {first_label} to {last_label}; "
+            + ", ".join(f"{counts.get(p, 0)} {p}" for p in lanes) + ".")
+    if one_day and len(shown) < len(events):
+        desc += f" {len(events) - len(shown)} more on this day have no time and are in the table only."
+    return (f'<svg class="sl-timeline-svg" role="img" viewBox="0 0 {_W} {height}" width="{_W}" height="{height}" '
+            f'aria-label="{esc(desc)}" font-family="DejaVu Sans, sans-serif">'
+            f'<desc>{esc(desc)}</desc>{"".join(parts)}</svg>')
+
+
+def _legend_html() -> str:
+    items = "".join(f'<li><span aria-hidden="true" style="color:{c}">{ {"circle": "●", "square": "■", "diamond": "◆", "triangle": "▲"}[s] }</span> {esc(p)}</li>'
+                    for p, (s, c) in PHASES.items())
+    return ('<ul class="sl-legend" style="list-style:none;padding:0;margin:0.2em 0;display:flex;gap:1.2em;flex-wrap:wrap">'
+            f"{items}<li>▭ bar: month or period only</li><li>hollow: approximate time</li></ul>")
+
+
+# ---------------------------------------------------------------------------- timeline explorer
+
+class TimelineExplorer(_Snapshot, W.VBox):
+    """Filter the events by phase, category, person and dates; switch the clock; read the sources.
+
+    Shows a status line (how many events match), a timeline figure and a table of the matching
+    events with their sources. ``TimelineExplorer(events)`` explores any events frame, e.g. one
+    phase only; the default is every event of the package.
+    """
+
+    def __init__(self, events: pd.DataFrame | None = None, *, people: pd.DataFrame | None = None,
+                 sources: pd.DataFrame | None = None, **kwargs: Any):
+        self.index = tl.EventIndex(events)
+        ev = self.index.events
+        people = load("people") if people is None else people
+        sources = load("sources") if sources is None else sources
+        self._names = dict(zip(people["person_id"], people["name"]))
+        self._source_titles = dict(zip(sources["source_id"], sources["title"]))
+        phases = [p for p in PHASES if p in set(ev["phase"])]
+        cats = sorted(set(ev["category"]))
+        ids = sorted({p for ps in ev["people"] for p in ps}, key=lambda i: self._names.get(i, i))
+        lo, hi = self.index.first.min(), self.index.last.max()
+        self._bounds = (pd.Timestamp(lo).date(), pd.Timestamp(hi).date()) if len(ev) else (None, None)
+
+        self.phase = W.SelectMultiple(options=phases, rows=len(phases), description="Phase",
+                                      layout=W.Layout(width="auto"))
+        self.category = W.SelectMultiple(options=cats, rows=min(len(cats), 6), description="Category",
+                                         layout=W.Layout(width="auto"))
+        self.person = W.Dropdown(options=[("Anyone", "")] + [(self._names.get(i, i), i) for i in ids],
+                                 value="", description="Person")
+        self.start = W.DatePicker(value=self._bounds[0], description="From")
+        self.end = W.DatePicker(value=self._bounds[1], description="To")
+        self.zone = W.Dropdown(options=[LOCAL] + list(tl.ZONES), value=LOCAL, description="Clock")
+        self.reset_button = W.Button(description="Reset filters", tooltip="Show every event again")
+        self.status = W.HTML()
+        self.figure = W.HTML()
+        self.table = W.HTML()
+        self.status.add_class("sl-status")
+        self.figure.add_class("sl-figure")
+        self.table.add_class("sl-table-view")
+        self._rows_cache: dict[str, list[str]] = {}
+        help_text = W.HTML("<p class=\"sl-help\">Select one or more phases or categories (Ctrl- or ⌘-click to "
+                           "pick several; none selected means all). The table lists every matching event "
+                           "with its sources.</p>")
+        controls = W.HBox([W.VBox([self.phase, self.category]),
+                           W.VBox([self.person, self.start, self.end, self.zone, self.reset_button])],
+                          layout=W.Layout(flex_flow="row wrap", gap="1em"))
+        super().__init__([help_text, controls, self.status, self.figure, self.table], **kwargs)
+        self.add_class("sl-timeline-explorer")
+        for w in (self.phase, self.category, self.person, self.start, self.end, self.zone):
+            w.observe(self._changed, names="value")
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.update()
+
+    # -- state -----------------------------------------------------------------------------
+    def filters(self) -> dict[str, Any]:
+        """The current filters, in the form :func:`timeline.filter_events` takes."""
+        start, end = self.start.value, self.end.value
+        return {
+            "phase": list(self.phase.value) or None,
+            "category": list(self.category.value) or None,
+            "person": self.person.value or None,
+            "start": None if start is None or start == self._bounds[0] else pd.Timestamp(start),
+            "end": None if end is None or end == self._bounds[1] else pd.Timestamp(end),
+        }
+
+    def selection(self) -> pd.DataFrame:
+        """The events that match the current filters, in time order."""
+        return self.index.events.loc[self._mask()]
+
+    def _mask(self) -> np.ndarray:
+        return self.index.mask(**self.filters())
+
+    def reset(self) -> None:
+        """Clear every filter and go back to local times."""
+        with self.hold_trait_notifications():
+            self._quiet = True
+            self.phase.value, self.category.value, self.person.value = (), (), ""
+            self.start.value, self.end.value, self.zone.value = self._bounds[0], self._bounds[1], LOCAL
+            self._quiet = False
+        self.update()
+
+    _quiet = False
+
+    def _changed(self, _change: dict[str, Any]) -> None:
+        if not self._quiet:
+            self.update()
+
+    # -- rendering -------------------------------------------------------------------------
+    def _rows(self, zone: str) -> list[str]:
+        if zone not in self._rows_cache:
+            self._rows_cache[zone] = [self._row(r, zone) for _, r in self.index.events.iterrows()]
+        return self._rows_cache[zone]
+
+    def _when(self, row: pd.Series, zone: str) -> str:
+        text = tl.date_label(row)
+        if pd.isna(row["timestamp_utc"]):
+            return text
+        if zone == LOCAL:
+            t = row["timestamp"]
+        else:
+            t = row["timestamp_utc"].tz_convert(tl.ZONES[zone])
+        approx = "≈ " if row.get("time_approx", False) else ""
+        return f"{t.day} {t:%b %Y}, {approx}{t:%H:%M} {t.tzname()}"
+
+    def _row(self, row: pd.Series, zone: str) -> str:
+        shape = {"circle": "●", "square": "■", "diamond": "◆", "triangle": "▲"}[PHASES.get(row["phase"], ("circle", ""))[0]]
+        people = ", ".join(self._names.get(p, p) for p in row["people"]) or "—"
+        srcs = "; ".join(self._source_titles.get(s, s) for s in row["source_ids"])
+        return (f"<tr><td>{esc(self._when(row, zone))}</td><td><span aria-hidden=\"true\">{shape}</span> "
+                f"{esc(row['phase'])}</td><td>{esc(row['category'])}</td><th scope=\"row\">{esc(row['title'])}</th>"
+                f"<td>{esc(row['summary'])}</td><td>{esc(people)}</td><td>{esc(srcs)}</td></tr>")
+
+    def _describe(self, f: dict[str, Any]) -> str:
+        parts = []
+        if f["phase"]:
+            parts.append("phase " + " or ".join(f["phase"]))
+        if f["category"]:
+            parts.append("category " + " or ".join(f["category"]))
+        if f["person"]:
+            parts.append("involving " + self._names.get(f["person"], f["person"]))
+        if f["start"] is not None:
+            parts.append(f"from {f['start']:%d %b %Y}")
+        if f["end"] is not None:
+            parts.append(f"to {f['end']:%d %b %Y}")
+        return "; ".join(parts)
+
+    def render(self, mask: np.ndarray, zone: str) -> tuple[str, str, str]:
+        """Status, figure and table HTML for a selection (no side effects)."""
+        total, n = len(mask), int(mask.sum())
+        f = self.filters()
+        described = self._describe(f)
+        clock = "each event's local time" if zone == LOCAL else f"{zone} time"
+        if self.start.value and self.end.value and self.start.value > self.end.value:
+            status = (f"<p role=\"status\"><strong>No events:</strong> the “From” date is after the “To” date. "
+                      "Swap them or press <em>Reset filters</em>.</p>")
+            return status, "", ""
+        if n == 0:
+            status = (f"<p role=\"status\"><strong>No event matches</strong> {esc(described)}. Remove a filter "
+                      "(select fewer items, or choose “Anyone”) or press <em>Reset filters</em>.</p>")
+            return status, "", ""
+        status = (f"<p role=\"status\">Showing <strong>{n} of {total}</strong> events"
+                  + (f" ({esc(described)})" if described else "") + f"; times in {esc(clock)}.</p>")
+        chosen = self.index.events.loc[mask]
+        figure = timeline_svg(chosen, zone) + _legend_html()
+        rows = self._rows(zone)
+        picked = [rows[i] for i in np.flatnonzero(mask)]
+        tbl = table(f"The {n} matching events, in time order, with their sources",
+                    ["When", "Phase", "Category", "Event", "What happened", "People", "Sources"], [])
+        tbl = tbl.replace("<tbody></tbody>", "<tbody>" + "".join(picked) + "</tbody>")
+        return status, figure, tbl
+
+    def update(self) -> None:
+        """Redraw the status line, the figure and the table for the current filters."""
+        status, figure, tbl = self.render(self._mask(), self.zone.value)
+        self.status.value, self.figure.value, self.table.value = status, figure, tbl
+
+    def snapshot_html(self) -> str:
+        return ('<div class="sl-snapshot sl-timeline-snapshot">'
+                f"{self.status.value}{self.figure.value}{self.table.value}{LIVE_NOTE}</div>")
+
+    def summary_text(self) -> str:
+        return f"Timeline explorer: {len(self.index.events)} events (run the notebook to use the filters)."
+
+
+# ---------------------------------------------------------------------------- claims explorer
+
+_VERDICT_SYMBOLS = {"corroborated": "✓", "partly-supported": "≈", "contradicted": "✗",
+                    "unverified": "?", "opinion": "◆", "unrelated": "∅"}
+
+
+class ClaimsExplorer(_Snapshot, W.VBox):
+    """The opinion piece's statements with their verdicts: filter by verdict, type, paragraph or word."""
+
+    def __init__(self, claims: pd.DataFrame | None = None, **kwargs: Any):
+        self.claims = (load("claims") if claims is None else claims).reset_index(drop=True)
+        verdicts = [v for v in _VERDICT_SYMBOLS if v in set(self.claims["verdict"])]
+        types = sorted(set(self.claims["claim_type"]))
+        paragraphs = sorted(set(int(p) for p in self.claims["paragraph"]))
+        self.verdict = W.SelectMultiple(options=[(f"{_VERDICT_SYMBOLS[v]} {v}", v) for v in verdicts],
+                                        rows=len(verdicts), description="Verdict")
+        self.claim_type = W.SelectMultiple(options=types, rows=len(types), description="Type")
+        self.paragraph = W.Dropdown(options=[("All", 0)] + [(f"Paragraph {p}", p) for p in paragraphs],
+                                    value=0, description="Paragraph")
+        self.search = W.Text(value="", description="Word", placeholder="e.g. Putin, victory, 2019")
+        self.reset_button = W.Button(description="Reset filters")
+        self.status = W.HTML()
+        self.table = W.HTML()
+        self.status.add_class("sl-status")
+        self.table.add_class("sl-table-view")
+        self._rows = [self._row(r) for _, r in self.claims.iterrows()]
+        self._text = [f"{r['claim']} {r['explanation']} {' '.join(r['loaded_words'])}".lower()
+                      for _, r in self.claims.iterrows()]
+        controls = W.HBox([self.verdict, self.claim_type, W.VBox([self.paragraph, self.search, self.reset_button])],
+                          layout=W.Layout(flex_flow="row wrap", gap="1em"))
+        super().__init__([controls, self.status, self.table], **kwargs)
+        self.add_class("sl-claims-explorer")
+        for w in (self.verdict, self.claim_type, self.paragraph, self.search):
+            w.observe(lambda _c: self.update(), names="value")
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.update()
+
+    @staticmethod
+    def _row(r: pd.Series) -> str:
+        loaded = ", ".join(r["loaded_words"]) or "—"
+        return (f"<tr><td>{int(r['paragraph'])}</td><th scope=\"row\">{esc(r['claim'])}</th><td>{esc(r['claim_type'])}</td>"
+                f"<td><span aria-hidden=\"true\">{_VERDICT_SYMBOLS[r['verdict']]}</span> {esc(r['verdict'])}</td>"
+                f"<td>{esc(r['explanation'])}</td><td>{esc(loaded)}</td></tr>")
+
+    def mask(self) -> np.ndarray:
+        """True for each claim that matches every filter."""
+        keep = np.ones(len(self.claims), dtype=bool)
+        if self.verdict.value:
+            keep &= self.claims["verdict"].isin(self.verdict.value).to_numpy()
+        if self.claim_type.value:
+            keep &= self.claims["claim_type"].isin(self.claim_type.value).to_numpy()
+        if self.paragraph.value:
+            keep &= (self.claims["paragraph"] == self.paragraph.value).to_numpy()
+        word = self.search.value.strip().lower()
+        if word:
+            keep &= np.array([word in t for t in self._text], dtype=bool)
+        return keep
+
+    def reset(self) -> None:
+        """Clear every filter."""
+        self.verdict.value, self.claim_type.value, self.paragraph.value, self.search.value = (), (), 0, ""
+        self.update()
+
+    def update(self) -> None:
+        """Redraw the status line and the table."""
+        keep = self.mask()
+        n = int(keep.sum())
+        counts = self.claims.loc[keep, "verdict"].value_counts()
+        if n == 0:
+            self.status.value = ("<p role=\"status\"><strong>No statement matches</strong> these filters. "
+                                 "Remove a filter or press <em>Reset filters</em>.</p>")
+            self.table.value = ""
+            return
+        by = ", ".join(f"{counts[v]} {v}" for v in _VERDICT_SYMBOLS if v in counts)
+        self.status.value = f"<p role=\"status\">Showing <strong>{n} of {len(keep)}</strong> statements: {esc(by)}.</p>"
+        self.table.value = table(f"{n} statements of the opinion piece and their verdicts against the reference article",
+                                 ["¶", "Statement (in our words)", "Type", "Verdict", "Why", "Loaded words"],
+                                 [self._rows[i] for i in np.flatnonzero(keep)])
+
+    def snapshot_html(self) -> str:
+        return f'<div class="sl-snapshot sl-claims-snapshot">{self.status.value}{self.table.value}{LIVE_NOTE}</div>'
+
+    def summary_text(self) -> str:
+        return f"Claims explorer: {len(self.claims)} statements (run the notebook to use the filters)."
+
+
+# ---------------------------------------------------------------------------- quizzes
+
+class Quiz(_Snapshot, W.VBox):
+    """One multiple-choice question: native radio buttons, Check, Try again and Show answer.
+
+    Feedback is in words and says why the chosen answer is right or wrong (from ``explanations``).
+    """
+
+    def __init__(self, question: str, choices: Sequence[str], answer: int, explanations: Sequence[str],
+                 hint: str | None = None, number: int = 1, **kwargs: Any):
+        if not 0 <= answer < len(choices) or len(explanations) != len(choices):
+            raise ValueError(f"question {number}: answer index or explanations do not fit the {len(choices)} choices")
+        self.question, self.choices, self.answer = question, list(choices), answer
+        self.explanations, self.hint, self.number = list(explanations), hint, number
+        self.attempts = 0
+        self.solved = False
+        hint_html = f"<details><summary>Hint</summary>{esc(hint)}</details>" if hint else ""
+        self.prompt = W.HTML(f"<p class=\"sl-question\"><strong>Question {number}.</strong> {esc(question)}</p>{hint_html}")
+        self.options = W.RadioButtons(options=[(c, i) for i, c in enumerate(self.choices)], value=None,
+                                      description=f"Answer {number}", layout=W.Layout(width="auto"),
+                                      style={"description_width": "initial"})
+        self.check_button = W.Button(description="Check", button_style="", tooltip="Check your answer")
+        self.retry_button = W.Button(description="Try again", tooltip="Clear your choice and the feedback")
+        self.show_button = W.Button(description="Show answer", tooltip="Show the right answer and why")
+        self.feedback = W.HTML("")
+        self.feedback.add_class("sl-feedback")
+        self.check_button.on_click(lambda _b: self.check())
+        self.retry_button.on_click(lambda _b: self.retry())
+        self.show_button.on_click(lambda _b: self.show_answer())
+        super().__init__([self.prompt, self.options, W.HBox([self.check_button, self.retry_button, self.show_button]),
+                          self.feedback], **kwargs)
+        self.add_class("sl-quiz-question")
+
+    def check(self) -> bool | None:
+        """Grade the chosen answer; returns True/False, or None when nothing is chosen."""
+        choice = self.options.value
+        if choice is None:
+            self.feedback.value = "<p role=\"status\"><strong>No answer yet:</strong> choose one of the answers, then press Check.</p>"
+            return None
+        self.attempts += 1
+        right = choice == self.answer
+        self.solved = self.solved or right
+        word = "Correct" if right else "Not quite"
+        tail = "" if right else " Press <em>Try again</em> to choose another answer."
+        self.feedback.value = (f"<p role=\"status\"><strong>{word}:</strong> {esc(self.explanations[choice])}{tail}</p>")
+        return right
+
+    def retry(self) -> None:
+        """Clear the choice and the feedback (attempts are kept)."""
+        self.options.value = None
+        self.feedback.value = ""
+
+    def reset(self) -> None:
+        """Back to the starting state: no choice, no feedback, no attempts."""
+        self.retry()
+        self.attempts, self.solved = 0, False
+
+    def show_answer(self) -> None:
+        """Show the right answer and its explanation."""
+        self.feedback.value = (f"<p role=\"status\"><strong>Answer:</strong> {esc(self.choices[self.answer])}. "
+                               f"{esc(self.explanations[self.answer])}</p>")
+
+    def snapshot_html(self) -> str:
+        letters = "ABCDEFGH"
+        items = "".join(f"<li>{esc(c)}</li>" for c in self.choices)
+        why = "".join(f"<li>{letters[i]}: {esc(e)}</li>" for i, e in enumerate(self.explanations))
+        hint = f"<p><em>Hint:</em> {esc(self.hint)}</p>" if self.hint else ""
+        return (f'<fieldset class="sl-quiz-static"><legend>Question {self.number}</legend><p>{esc(self.question)}</p>'
+                f'<ol type="A">{items}</ol>{hint}'
+                f'<details class="sl-answer"><summary>Answer (teacher edition)</summary>'
+                f"<p><strong>{letters[self.answer]}. {esc(self.choices[self.answer])}</strong></p><ul>{why}</ul></details>"
+                "</fieldset>")
+
+    def summary_text(self) -> str:
+        return f"Question {self.number}: {self.question}"
+
+
+class QuizSet(_Snapshot, W.VBox):
+    """A lesson's self-check: several :class:`Quiz` questions, a score line and Reset all."""
+
+    def __init__(self, questions: Iterable[dict[str, Any]], **kwargs: Any):
+        self.quizzes = [Quiz(q["question"], q["choices"], q["answer"], q["explanations"], q.get("hint"), number=i)
+                        for i, q in enumerate(questions, 1)]
+        if not self.quizzes:
+            raise ValueError("a self-check needs at least one question")
+        self.score = W.HTML()
+        self.score.add_class("sl-score")
+        self.reset_button = W.Button(description="Reset all", tooltip="Clear every answer and the score")
+        self.reset_button.on_click(lambda _b: self.reset())
+        for q in self.quizzes:
+            q.check_button.on_click(lambda _b: self._update_score())
+        super().__init__([*self.quizzes, W.HBox([self.reset_button, self.score])], **kwargs)
+        self.add_class("sl-quiz")
+        self._update_score()
+
+    def _update_score(self) -> None:
+        done = sum(q.solved for q in self.quizzes)
+        self.score.value = f"<p role=\"status\">Answered correctly: <strong>{done} of {len(self.quizzes)}</strong>.</p>"
+
+    def reset(self) -> None:
+        """Clear every question and the score."""
+        for q in self.quizzes:
+            q.reset()
+        self._update_score()
+
+    def snapshot_html(self) -> str:
+        body = "".join(q.snapshot_html() for q in self.quizzes)
+        note = ('<p class="sl-live-note"><em>Printed self-check. In the notebook each question has a Check '
+                "button with feedback.</em></p>")
+        return f'<div class="sl-snapshot sl-quiz-snapshot">{body}{note}</div>'
+
+    def summary_text(self) -> str:
+        return f"Self-check: {len(self.quizzes)} questions (run the notebook to answer them)."

@@ -1,0 +1,76 @@
+"""A tiny, hand-made data folder for the widget and chart tests.
+
+The rows are invented for testing and follow the packaged schema; they are loaded through the
+real :func:`summit_lessons.load`, so the fixtures have exactly the types the lessons see. Only
+the tables the widgets and charts read are written (``load`` reads one table and its references).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from summit_lessons import load
+from summit_lessons.data import _packaged_descriptor_path
+
+TABLES: dict[str, str] = {
+    "sources": """source_id,title,kind,publisher,author,published,url,notes,origin
+ref,Reference article,encyclopedia,Encyclopedia,,2025-11,https://example.org/ref,,seed
+oped,Opinion piece,opinion,Newspaper,A. Writer,2025-08-16,https://example.org/oped,,seed
+""",
+    "people": """person_id,name,aliases,country,role,delegation,in_meeting,kind,source_ids
+trump,Donald Trump,,United States,President of the United States,US,true,official,ref
+putin,Vladimir Putin,,Russia,President of Russia,RU,true,official,ref
+zelensky,Volodymyr Zelensky,,Ukraine,President of Ukraine,none,false,official,ref
+""",
+    "events": """event_id,date,date_precision,end_date,time,time_approx,timezone,phase,category,title,summary,people,place,source_ids,date_note
+crimea,2014,year,,,false,,background,military,Annexation of Crimea,Russia annexes Crimea.,,Crimea,ref,
+invasion,2022-02-24,day,,,false,,background,military,Full-scale invasion,Russia invades Ukraine.,putin,Ukraine,ref,
+talks-month,2025-08,month,,,false,,pre-summit,diplomacy,Contacts about a meeting,Envoys discuss a meeting.,trump;putin,,ref;oped,
+announce,2025-08-08,day,,,false,,pre-summit,diplomacy,Summit announced,The meeting in Alaska is announced.,trump,Washington,ref,
+landing,2025-08-15,day,,10:22,false,America/Anchorage,summit-day,diplomacy,Air Force One lands,The US president lands in Anchorage.,trump,Anchorage,ref,
+arrival,2025-08-15,day,,10:54,true,America/Anchorage,summit-day,diplomacy,Russian president lands,The Russian president arrives.,putin,Anchorage,ref,
+talks,2025-08-15,day,,11:32,true,America/Anchorage,summit-day,diplomacy,Talks begin,The delegations meet.,trump;putin,Anchorage,ref,
+press,2025-08-15,day,,14:10,false,America/Anchorage,summit-day,media,Joint press appearance,Both leaders speak to the press.,trump;putin,Anchorage,ref,
+white-house,2025-08-18,day,,13:15,false,America/New_York,aftermath,diplomacy,White House meeting,Leaders meet in Washington.,trump;zelensky,Washington,ref,
+escape,2025-09,month,,,false,,aftermath,media,<b>Bold</b> & co,"A title with <b>markup</b> & an ampersand.",,,oped,
+""",
+    "claims": """claim_id,source_id,paragraph,claim,claim_type,verdict,checked_against,explanation,loaded_words
+c1,oped,1,The summit took place in Anchorage.,fact,corroborated,ref,The reference article gives the same place.,
+c2,oped,2,The talks lasted about three hours.,fact,partly-supported,ref,The article gives a different length.,
+c3,oped,2,The talks ended with a signed agreement.,fact,contradicted,ref,No agreement was signed.,
+c4,oped,3,It was a <i>triumph</i>.,opinion,opinion,ref,A judgement of the author.,triumph
+c5,oped,4,A photo shows a different meeting.,caption,unrelated,ref,The caption is about an earlier meeting.,
+c6,oped,5,The summit was the first in Alaska.,fact,corroborated,ref,The article agrees.,
+""",
+    "territory": """area,share_held_by_russia_pct,as_of,note,source_id
+Area A,99,August 2025,,ref
+Area B,75.5,August 2025,,ref
+Area C,10,August 2025,Small share,ref
+""",
+    "offer_terms": """term_id,group,term,region,area_km2,area_approx,party_acting,source_id
+t1,territorial,Withdraw from the rest of a region,Region A,6600,true,Ukraine,ref
+t2,territorial,Freeze the front line in two regions,Region B,1200,false,Russia,ref
+t3,diplomatic,Recognition of a claim,,,false,United States,ref
+t4,territorial,Hand back small areas,Region C,400,true,Russia,ref
+""",
+    "deadlines": """deadline_id,announced_event_id,demand,stated_window,due,due_precision,due_basis,outcome_event_id,outcome,source_id
+d1,announce,Agree a ceasefire,7 days,2025-08-15,day,computed,talks,The leaders met instead.,ref
+d2,invasion,Stop the war,none,,,,,No outcome recorded.,ref
+""",
+}
+
+
+def write(folder: Path, tables: dict[str, str] | None = None) -> Path:
+    """Write the tiny tables (or replacements for some of them) into ``folder``; return it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(_packaged_descriptor_path(), folder / "datapackage.json")
+    for name, text in {**TABLES, **(tables or {})}.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def frames(folder: Path) -> dict[str, pd.DataFrame]:
+    """Every tiny table, loaded and typed by the package's own loader."""
+    return {name: load(name, folder) for name in TABLES}
