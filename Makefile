@@ -32,11 +32,17 @@ test: setup browser  ## everything CI runs: data check, unit tests, strict nbval
 execute: setup  ## refresh the stored outputs of every notebook (after a data or helper change)
 	$(BIN)/python -m summit_lessons.execute notebooks/[0-9][0-9]_*.ipynb
 
+handouts: setup  ## student + teacher HTML handouts of every lesson, and index.html, in build/handouts/
+	$(BIN)/summit-lessons handouts --out build/handouts
+
+bundle: setup  ## one zip for an offline classroom: handouts, notebooks, data
+	$(BIN)/summit-lessons bundle --out build/summit_lessons-offline.zip
+
 lab: setup  ## JupyterLab on the lesson notebooks
 	$(BIN)/jupyter lab notebooks
 
 clean:
-	rm -rf build
+	rm -rf build .handouts-cache
 
 # Debian's chromium for the browser checks: installed with apt-get when missing and apt-get
 # can be used (never a browser download: they cannot work here). Without it the browser

@@ -150,8 +150,9 @@ def test_a_handout_prints_without_empty_pages(browser, handouts):
     (SHOTS / "student-02_summit_day.pdf").write_bytes(pdf)
     reader = PdfReader(io.BytesIO(pdf))
     expected = math.ceil(height / 1009)
-    # Keeping figures and tables whole may push a few blocks to the next page, never fewer pages.
-    assert expected <= len(reader.pages) <= expected + 3, (len(reader.pages), expected)
+    # Never fewer pages than the content needs. Keeping each figure, table row and code block whole
+    # pushes some blocks to the next page: allow up to a fifth more pages for that, no more.
+    assert expected <= len(reader.pages) <= expected + math.ceil(expected / 5), (len(reader.pages), expected)
     for i, p in enumerate(reader.pages, 1):
         has_image = bool(p.get("/Resources", {}).get("/XObject"))
         assert p.extract_text().strip() or has_image, f"page {i} of {len(reader.pages)} is empty"
@@ -217,6 +218,9 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         page.wait_for_function("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
                                " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
                                timeout=60_000)
+        # Clear the stored outputs first, so every widget found below is a live one from this run.
+        page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+        page.wait_for_function("document.querySelectorAll('.sl-timeline-explorer').length === 0", timeout=10_000)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
         explorer = page.locator(".sl-timeline-explorer").first
@@ -226,6 +230,7 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         before_status = status.inner_text()
         before_rows = explorer.locator("table tbody tr").count()
         before_svg = explorer.locator("svg").inner_html()
+        explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(SHOTS / "lab-timeline-before.png"))
 
         phase = explorer.locator("select[multiple]").first
@@ -237,9 +242,10 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         assert explorer.locator("svg").inner_html() != before_svg
         cells = explorer.locator("table tbody tr").all_inner_texts()
         assert all("15 Aug 2025" in c for c in cells)
+        explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(SHOTS / "lab-timeline-after-phase-filter.png"))
 
-        quiz = page.locator(".sl-quiz").first
+        quiz = page.locator(".sl-quiz .sl-quiz-question").first
         quiz.scroll_into_view_if_needed()
         quiz.locator("input[type=radio]").first.check()
         quiz.get_by_role("button", name="Check").click()
@@ -247,6 +253,7 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         page.wait_for_function("el => /Correct|Not quite/.test(el.innerText)", arg=feedback.element_handle(),
                                timeout=10_000)
         assert feedback.inner_text().split(":")[0] in ("Correct", "Not quite")
+        quiz.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(SHOTS / "lab-quiz-feedback.png"))
     finally:
         ctx.close()

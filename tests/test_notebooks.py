@@ -150,3 +150,35 @@ def test_own_voice_has_no_judgement_words(path):
         own = re.sub(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’|`[^`]*`", "", text)
         for word in JUDGEMENT_WORDS:
             assert not re.search(word, own.lower()), f"{word!r} in the notebook's own voice: {own[:200]}"
+
+
+def _section(nb: dict, heading: str) -> str:
+    """The markdown of one `## ` section, up to the next `## ` heading."""
+    text = "\n".join(_markdown(nb))
+    start = text.index(heading)
+    nxt = text.find("\n## ", start + len(heading))
+    return text[start: nxt if nxt >= 0 else len(text)]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_key_points_match_the_metadata(path):
+    """The lesson map and handout index read the metadata; learners read the cell: they must agree."""
+    section = _section(_nb(path), "## Key points")
+    bullets: list[str] = []
+    for line in section.splitlines()[1:]:
+        if line.startswith("- "):
+            bullets.append(line[2:].strip())
+        elif line.startswith("  ") and bullets:
+            bullets[-1] += " " + line.strip()
+    assert bullets == lesson_meta(path)["keypoints"]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_sources_section_names_every_source_in_the_metadata(path):
+    section = _section(_nb(path), "## Sources")
+    sources = load("sources").set_index("source_id")
+    for sid in lesson_meta(path)["sources"]:
+        row = sources.loc[sid]
+        assert sid in section or (isinstance(row["url"], str) and row["url"] in section), sid
+        if row["origin"] == "outside":
+            assert "outside source" in section.lower(), f"{sid} is not marked as an outside source"

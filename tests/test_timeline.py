@@ -93,3 +93,11 @@ def test_date_label_keeps_precision(events):
 def test_format_duration():
     assert tl.format_duration(pd.Timedelta(minutes=166)) == "2 h 46 min"
     assert tl.format_duration(pd.Timedelta(minutes=33)) == "33 min"
+
+
+def test_month_periods_keep_their_precision(events):
+    row = events[(events["date_precision"] == "month") & events["end_date"].notna()].iloc[0]
+    label = tl.date_label(row)
+    assert label == f"{row['date']:%b}–{row['end_date']:%b %Y}"  # e.g. "May–Jul 2025", no invented day
+    _, last = tl.period_bounds(events.loc[[row.name]])
+    assert last.iloc[0] == row["end_date"] + pd.offsets.MonthEnd(0)  # the period runs to the end of its last month

@@ -41,15 +41,17 @@ def _add(zf: zipfile.ZipFile, name: str, payload: bytes) -> None:
 
 def bundle(out: str | os.PathLike[str] = "build/summit_lessons-offline.zip", *,
            handouts_dir: str | os.PathLike[str] = "build/handouts",
-           cache_dir: str | os.PathLike[str] | None = ".handouts-cache") -> Path:
+           cache_dir: str | os.PathLike[str] | None = ".handouts-cache",
+           notebooks: list[str | os.PathLike[str]] | None = None) -> Path:
     """Build (or refresh from the cache) the handouts, then zip them with notebooks and data."""
     out = Path(out)
-    report = build(handouts_dir, cache_dir=cache_dir, progress=None)
+    paths = [Path(p) for p in notebooks] if notebooks is not None else sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+    report = build(handouts_dir, cache_dir=cache_dir, notebooks=paths, progress=None)
     entries: dict[str, bytes] = {"README.txt": README_TEXT.encode("utf-8")}
     for f in sorted(report.out.rglob("*")):
         if f.is_file():
             entries["handouts/" + f.relative_to(report.out).as_posix()] = f.read_bytes()
-    for f in sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb")):
+    for f in paths:
         entries[f"notebooks/{f.name}"] = f.read_bytes()
     for f in sorted(data_dir().glob("*")):
         if f.suffix in (".csv", ".json"):

@@ -97,19 +97,34 @@ def _failed_cell(nb: nbformat.NotebookNode) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m summit_lessons.execute NOTEBOOK...``: execute and save in place."""
+    """``python -m summit_lessons.execute NOTEBOOK...``: execute and save in place, one per core at once.
+
+    A notebook is written back only when it ran without error, so a failure leaves it as it was.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     parser = argparse.ArgumentParser(description="Execute notebooks in place (refresh stored outputs).")
     parser.add_argument("notebooks", nargs="+")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
     args = parser.parse_args(argv)
-    for name in args.notebooks:
+
+    def run(name: str) -> str | None:
         try:
             nb = execute_notebook(name)
         except ExecutionError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+            return f"error: {exc}"
         nbformat.write(nb, name)
-        print(f"executed {name}")
-    return 0
+        return None
+
+    failed = 0
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for name, error in zip(args.notebooks, pool.map(run, args.notebooks)):
+            if error:
+                failed += 1
+                print(error, file=sys.stderr)
+            else:
+                print(f"executed {name}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

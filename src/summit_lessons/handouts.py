@@ -37,6 +37,7 @@ _PKG = Path(str(resources.files("summit_lessons")))
 TEMPLATES = _PKG / "templates"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 _ANSWER = re.compile(r'<details class="sl-answer">.*?</details>', re.S)
+_NOTEBOOK_LINK = re.compile(r'href="(\d\d_[\w-]+)\.ipynb(#[^"]*)?"')
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 
@@ -136,11 +137,35 @@ def _prepare_output(out: Any, edition: str) -> None:
             out.setdefault("metadata", {})["sl_alt"] = alt or "Figure: the text beside it gives its numbers."
 
 
+def _contrast(a: str, b: str) -> float:
+    def lum(hex_colour: str) -> float:
+        rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _darken(colour: str, background: str = "#f4f4f4", target: float = 4.6) -> str:
+    """The colour, darkened in small steps until its text reaches WCAG AA contrast on the background."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    while _contrast("#%02x%02x%02x" % tuple(rgb), background) < target and any(rgb):
+        rgb = [max(0, int(c * 0.92)) for c in rgb]
+    return "#%02x%02x%02x" % tuple(rgb)
+
+
 def _code_css() -> str:
+    """Syntax colours for code cells, each at 4.5:1 or more on the code background (#f4f4f4)."""
     from pygments.formatters import HtmlFormatter
 
-    # "sas" keeps every token colour at 4.5:1 or more against the light code background.
-    return HtmlFormatter(style="sas").get_style_defs(".highlight")
+    css = HtmlFormatter(style="sas").get_style_defs(".highlight")
+    def fix(m: re.Match[str]) -> str:
+        c = m.group(1)
+        full = "#" + "".join(ch * 2 for ch in c[1:]) if len(c) == 4 else c  # pygments writes #080 for #008800
+        return f"color: {_darken(full)}"
+
+    return re.sub(r"color: (#[0-9A-Fa-f]{6}\b|#[0-9A-Fa-f]{3}\b)", fix, css)
 
 
 def _exporter() -> Any:
@@ -172,18 +197,25 @@ def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) 
     }
     exporter = exporter or _exporter()
     body, _ = exporter.from_notebook_node(prepared, resources={"sl": sl})
-    return body
+    # A link to another lesson notebook leads to that lesson's handout of the same edition.
+    body = _NOTEBOOK_LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
+    # An empty header cell (pandas' index corner, a key-value table's blank header) names nothing:
+    # as a data cell it no longer tells a screen reader that a header is missing.
+    return body.replace("<th></th>", "<td></td>")
 
 
 # ---------------------------------------------------------------------------- index page
 
 def index_html(metas: list[dict[str, Any]], editions: Iterable[str]) -> str:
-    """The lesson map page linking every handout, with minutes and objectives."""
+    """The lesson map page linking every handout, with minutes and objectives.
+
+    ``metas`` are the notebooks' ``summit_lessons`` metadata, each with ``file_stem`` added.
+    """
     editions = [e for e in EDITIONS if e in set(editions)]
     css = (TEMPLATES / "summit_handout" / "handout.css").read_text(encoding="utf-8")
     rows = []
     for m in sorted(metas, key=lambda m: m["order"]):
-        links = " ".join(f'<a href="{e}/{html.escape(m["slug"])}.html">{_LABELS[e]}<span class="sl-visually-hidden">: '
+        links = " ".join(f'<a href="{e}/{html.escape(m["file_stem"])}.html">{_LABELS[e]}<span class="sl-visually-hidden">: '
                          f'{html.escape(m["title"])}</span></a><br>' for e in editions)
         objectives = "".join(f"<li>{html.escape(o)}</li>" for o in m["objectives"])
         rows.append(f'<tr><td>{m["order"]}</td><th scope="row">{html.escape(m["title"])}</th><td>{links}</td>'
@@ -273,7 +305,7 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
     metas = []
     for p in paths:
         try:
-            metas.append(lesson_meta(p))
+            metas.append({**lesson_meta(p), "file_stem": p.stem})
         except (KeyError, json.JSONDecodeError) as exc:
             raise BuildError(f"{p.name}: {exc}") from None
 

@@ -381,7 +381,7 @@ def deadlines_chart(deadlines: pd.DataFrame | None = None, events: pd.DataFrame 
     ann = [ev.loc[e] for e in dl["announced_event_id"]]
     out = [ev.loc[e] if isinstance(e, str) and e in ev.index else None for e in dl["outcome_event_id"]]
     title = "Deadlines of 2025: announced, due, and what followed"
-    fig, ax = _figure(1.9 + 0.75 * max(len(dl), 1))
+    fig, ax = _figure(2.2 + 1.5 * max(len(dl), 1))
     m = _DEADLINE_MARKS
     with mpl.rc_context(_RC):
         if dl.empty:
@@ -389,31 +389,29 @@ def deadlines_chart(deadlines: pd.DataFrame | None = None, events: pd.DataFrame 
         y = list(range(len(dl)))[::-1]
         all_x = []
         for yi, a, due, o, text in zip(y, ann, dl["due"], out, dl["outcome"]):
-            xa = mdates.date2num(a["date"])
-            all_x.append(xa)
+            xa = _span(ax, a, yi, m["announced"] if pd.notna(due) else m["announced, no due date"])
+            all_x.extend(xa)
             if pd.notna(due):
                 xd = mdates.date2num(due)
                 all_x.append(xd)
-                ax.plot([xa, xd], [yi, yi], color="black", linewidth=2, zorder=1)
+                ax.plot([xa[0], xd], [yi, yi], color="black", linewidth=2, zorder=1)
                 _mark(ax, xd, yi, m["due"])
-                _mark(ax, xa, yi, m["announced"])
-            else:
-                _mark(ax, xa, yi, m["announced, no due date"])
             if o is not None:
-                xo = mdates.date2num(o["date"])
-                all_x.append(xo)
-                _mark(ax, xo, yi, m["what followed"], size=13)
-                ax.annotate(_wrap(f"{tl.date_label(o)}: {text}", 44), (xo, yi), xytext=(0, -9),
-                            textcoords="offset points", ha="center", va="top", fontsize=10)
+                # What followed sits on its own line just below, so it never hides a due date.
+                xo = _span(ax, o, yi - 0.3, m["what followed"], size=12)
+                all_x.extend(xo)
+                ax.annotate(_wrap(f"{tl.date_label(o)}: {text}", 54, lines=4), (xo[0], yi - 0.3), xytext=(0, -9),
+                            textcoords="offset points", ha="center", va="top", fontsize=9.5)
         if all_x:
-            pad = max((max(all_x) - min(all_x)) * 0.12, 10)
+            pad = max((max(all_x) - min(all_x)) * 0.14, 12)
             ax.set_xlim(min(all_x) - pad, max(all_x) + pad)
-            ax.set_ylim(-0.9, len(dl) - 0.4)
-            ax.set_yticks(y, [_wrap(d, 30) for d in dl["demand"]])
+            ax.set_ylim(-1.0, len(dl) - 0.6)
+            ax.set_yticks(y, [_wrap(d, 30, lines=4) for d in dl["demand"]])
             _date_axis(ax, min(all_x), max(all_x))
-            fig.legend(handles=[Line2D([], [], linestyle="none", marker=s.marker, markersize=9, markeredgecolor="black",
-                                       markerfacecolor=s.colour, label=k) for k, s in m.items()],
-                       loc="outside lower left", ncols=4)
+            handles = [Line2D([], [], linestyle="none", marker=s.marker, markersize=9, markeredgecolor="black",
+                              markerfacecolor=s.colour, label=k) for k, s in m.items()]
+            handles.append(Patch(facecolor="white", edgecolor="black", label="bar: only the month or period is known"))
+            fig.legend(handles=handles, loc="outside lower left", ncols=3)
         ax.set_title(title)
     due_labels = [_label(d, p) for d, p in zip(dl["due"], prec)]
     days = [int((d - a["date"]).days) if pd.notna(d) else pd.NA for d, a in zip(dl["due"], ann)]
@@ -442,6 +440,23 @@ def _date_axis(ax: Any, lo: float, hi: float) -> None:
     else:
         ax.xaxis.set_major_locator(mdates.YearLocator(step // 12))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+def _span(ax: Any, event: pd.Series, y: float, s: Style, size: float = 11) -> list[float]:
+    """Draw one event: a marker for a known day, a hollow bar over its month or period otherwise.
+
+    Returns the x positions it covers, for the axis limits.
+    """
+    first, last = tl.period_bounds(pd.DataFrame([event]))
+    x0 = mdates.date2num(first.iloc[0])
+    if event["date_precision"] == "day" and pd.isna(event.get("end_date")):
+        _mark(ax, x0, y, s, size)
+        return [x0]
+    x1 = mdates.date2num(last.iloc[0]) + 1
+    ax.barh([y], [x1 - x0], left=x0, height=0.22, color="white", edgecolor=s.colour if s.colour != "#FFFFFF" else "black",
+            linewidth=2.2, zorder=2)
+    _mark(ax, (x0 + x1) / 2, y, s, size * 0.8)
+    return [x0, x1]
 
 
 def _mark(ax: Any, x: float, y: float, s: Style, size: float = 11) -> None:

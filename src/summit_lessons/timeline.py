@@ -118,15 +118,18 @@ def filter_events(
 
 
 def period_bounds(events: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """First and last day each event may cover, given its precision and any end date."""
+    """First and last day each event may cover, given its precision and any end date.
+
+    An ``end_date`` has the same precision as ``date``: a May–July event ends on 31 July.
+    """
     first = events["date"]
-    period_end = pd.Series(
-        [d + _period(p) - pd.Timedelta(days=1) for d, p in zip(events["date"], events["date_precision"])],
-        index=events.index,
+    ends = events["end_date"] if "end_date" in events else pd.Series(pd.NaT, index=events.index)
+    last = pd.Series(
+        [(e if pd.notna(e) else d) + _period(p) - pd.Timedelta(days=1)
+         for d, e, p in zip(events["date"], ends, events["date_precision"])],
+        index=events.index, dtype="datetime64[us]",
     )
-    if "end_date" in events:
-        period_end = events["end_date"].where(events["end_date"].notna(), period_end)
-    return first, period_end
+    return first, last
 
 
 def _period(precision: str) -> pd.DateOffset:
@@ -134,13 +137,20 @@ def _period(precision: str) -> pd.DateOffset:
 
 
 def date_label(row: pd.Series) -> str:
-    """A date written with exactly the precision the source gives: '15 Aug 2025', 'Aug 2025', '2014'."""
+    """A date with exactly the precision the source gives: '15 Aug 2025', 'Aug 2025', '2014',
+    and periods such as '24–26 Oct 2025' or 'May–Jul 2025'."""
     d, p = row["date"], row["date_precision"]
     text = {"day": f"{d.day} {d:%b %Y}", "month": f"{d:%b %Y}", "year": f"{d:%Y}"}[p]
     end = row.get("end_date")
-    if end is not None and not pd.isna(end):
-        text = f"{d.day}–{end.day} {end:%b %Y}" if (d.month, d.year) == (end.month, end.year) else f"{text} – {end.day} {end:%b %Y}"
-    return text
+    if end is None or pd.isna(end):
+        return text
+    if p == "year":
+        return f"{d:%Y}–{end:%Y}"
+    if p == "month":
+        return f"{d:%b}–{end:%b %Y}" if d.year == end.year else f"{d:%b %Y} – {end:%b %Y}"
+    if (d.month, d.year) == (end.month, end.year):
+        return f"{d.day}–{end.day} {end:%b %Y}"
+    return f"{text} – {end.day} {end:%b %Y}"
 
 
 def summit_day(events: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -35,6 +35,13 @@ PHASES: dict[str, tuple[str, str]] = {
 LOCAL = "Local time of the event"
 
 
+#: Table style for the live widgets (JupyterLab has none for plain tables); handouts bring their own.
+_LIVE_CSS = ("<style>.sl-live .sl-table{border-collapse:collapse;margin:.5em 0}"
+                       ".sl-live .sl-table caption{text-align:left;font-weight:600;padding:.25em 0}"
+                       ".sl-live .sl-table th,.sl-live .sl-table td{border:1px solid #767676;padding:.25em .5em;"
+                       "text-align:left;vertical-align:top}.sl-live .sl-table thead th{background:#eeeeee}</style>")
+
+
 # ---------------------------------------------------------------------------- plain tables
 
 class Table:
@@ -103,6 +110,10 @@ def _ticks(lo: float, hi: float, mode: str) -> list[tuple[float, str]]:
     if mode == "hours":
         step = 1 if hi - lo <= 8 else 2
         return [(float(h), f"{h % 24:02d}:00") for h in range(int(np.ceil(lo)), int(hi) + 1) if h % step == 0]
+    if mode == "years":
+        years = pd.date_range(f"{pd.Timestamp(lo, unit='D').year}-01-01", pd.Timestamp(hi, unit="D"), freq="YS")
+        ystep = max(1, int(np.ceil(len(years) / 4)))
+        return [(_days(t), f"{t:%Y}") for t in years[::ystep] if lo <= _days(t) < hi]
     first = pd.Timestamp(lo, unit="D").to_period("M").to_timestamp()
     months = pd.date_range(first, pd.Timestamp(hi, unit="D"), freq="MS")
     step = max(1, int(np.ceil(len(months) / 8)))
@@ -127,7 +138,7 @@ def timeline_svg(events: pd.DataFrame, zone: str = LOCAL) -> str:
     the axis is that day's clock in ``zone``.
     """
     lanes = [p for p in PHASES if p in set(events["phase"])]
-    height = _TOP + _LANE * max(len(lanes), 1) + 52
+    height = _TOP + _LANE * max(len(lanes), 1) + 68
     if events.empty:
         return (f'<svg class="sl-timeline-svg" role="img" viewBox="0 0 {_W} 80" width="{_W}" height="80" '
                 'aria-label="Empty timeline: no event matches the filters."><text x="20" y="44" '
@@ -148,18 +159,31 @@ def timeline_svg(events: pd.DataFrame, zone: str = LOCAL) -> str:
         shown = events
         first, last = tl.period_bounds(shown)
         xs0 = [_days(d) for d in first]
-        xs1 = [_days(d) + (1 if p != "day" or d != d0 else 0) for d, d0, p in zip(last, first, shown["date_precision"])]
+        xs1 = [_days(d) + 1 for d in last]  # a period runs to the end of its last day
         lo, hi = min(xs0), max(xs1)
-        pad = max((hi - lo) * 0.03, 3)
+        pad = max((hi - lo) * 0.02, 3)
         lo, hi = lo - pad, hi + pad
         mode = "months"
-        axis_label = "Date (bars: the source gives only a month or a period)"
-    span = max(hi - lo, 1e-9)
+        axis_label = "Date (a bar: the source gives only a month, a year or a period)"
     plot_w = _W - _LEFT - _RIGHT
+    # Years of background and months of 2025 do not fit one linear scale: when the events span
+    # more than 18 months, the years before the latest one get a narrow segment of their own,
+    # set off by a break mark and named in the axis label.
+    latest_year = int(pd.Timestamp(max(xs0), unit="D").year)
+    split = _days(pd.Timestamp(year=latest_year, month=1, day=1)) if mode == "months" else None
+    broken = split is not None and hi - lo > 548 and lo < split - 30
+    left_w = plot_w * 0.24 if broken else 0.0
+    gap = 14.0 if broken else 0.0
 
     def x(v: float) -> float:
-        return _LEFT + (v - lo) / span * plot_w
+        if broken and v < split:
+            return _LEFT + (v - lo) / (split - lo) * left_w
+        a = split if broken else lo
+        return _LEFT + left_w + gap + (v - a) / max(hi - a, 1e-9) * (plot_w - left_w - gap)
 
+    if broken:
+        axis_label = (f"Date. At the break (//) the scale changes: years before {latest_year} are drawn narrower.\n"
+                      "A bar: the source gives only a month, a year or a period.")
     parts = []
     for i, lane in enumerate(lanes):
         y = _TOP + _LANE * i + _LANE / 2
@@ -167,10 +191,17 @@ def timeline_svg(events: pd.DataFrame, zone: str = LOCAL) -> str:
         parts.append(f'<text x="{_LEFT - 10}" y="{y + 5:.1f}" text-anchor="end" font-size="13">{esc(lane)}</text>')
     axis_y = _TOP + _LANE * len(lanes) + 4
     parts.append(f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{axis_y}" y2="{axis_y}" stroke="#333333"/>')
-    for v, label in _ticks(lo, hi, mode):
+    ticks = (_ticks(lo, split, "years") + _ticks(split, hi, "months")) if broken else _ticks(lo, hi, mode)
+    if broken:
+        bx = _LEFT + left_w + gap / 2
+        parts.append(f'<text x="{bx:.1f}" y="{axis_y + 5}" text-anchor="middle" font-size="14" font-weight="bold">//</text>')
+    for v, label in ticks:
+        if not _LEFT <= x(v) <= _W - _RIGHT - 12:  # a label half outside the figure would be cut
+            continue
         parts.append(f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{axis_y}" y2="{axis_y + 5}" stroke="#333333"/>'
                      f'<text x="{x(v):.1f}" y="{axis_y + 19}" text-anchor="middle" font-size="12">{esc(label)}</text>')
-    parts.append(f'<text x="{_LEFT}" y="{axis_y + 40}" font-size="12.5">{esc(axis_label)}</text>')
+    for k, line in enumerate(axis_label.split("\n")):
+        parts.append(f'<text x="{_LEFT}" y="{axis_y + 38 + 16 * k}" font-size="12.5">{esc(line)}</text>')
     counts: dict[str, int] = {}
     for (_, row), a, b in zip(shown.iterrows(), xs0, xs1):
         lane = lanes.index(row["phase"])
@@ -178,7 +209,7 @@ def timeline_svg(events: pd.DataFrame, zone: str = LOCAL) -> str:
         shape, colour = PHASES[row["phase"]]
         label = f"{tl.date_label(row)}: {row['title']}"
         counts[row["phase"]] = counts.get(row["phase"], 0) + 1
-        if b - a > 0 and mode == "months" and x(b) - x(a) > 4:
+        if mode == "months" and row["date_precision"] != "day" or (mode == "months" and b - a > 1):
             parts.append(f'<rect x="{x(a):.1f}" y="{y - 5:.1f}" width="{x(b) - x(a):.1f}" height="10" fill="#ffffff" '
                          f'stroke="{colour}" stroke-width="2" opacity="0.9"><title>{esc(label)}</title></rect>')
         else:
@@ -193,10 +224,17 @@ def timeline_svg(events: pd.DataFrame, zone: str = LOCAL) -> str:
             f'<desc>{esc(desc)}</desc>{"".join(parts)}</svg>')
 
 
+def _source_label(title: str, kind: str, origin: str) -> str:
+    """How a source is named in a table cell: the two seed documents by their role, others by title."""
+    if origin == "seed":
+        return {"encyclopedia": "Reference article", "opinion": "Opinion piece"}.get(kind, title)
+    return f"{title} (outside source)"
+
+
 def _legend_html() -> str:
     items = "".join(f'<li><span aria-hidden="true" style="color:{c}">{ {"circle": "●", "square": "■", "diamond": "◆", "triangle": "▲"}[s] }</span> {esc(p)}</li>'
                     for p, (s, c) in PHASES.items())
-    return ('<ul class="sl-legend" style="list-style:none;padding:0;margin:0.2em 0;display:flex;gap:1.2em;flex-wrap:wrap">'
+    return ('<ul class="sl-legend" style="list-style:none;padding:0;margin:0.2em 0;display:flex;gap:0.2em 1.2em;flex-wrap:wrap">'
             f"{items}<li>▭ bar: month or period only</li><li>hollow: approximate time</li></ul>")
 
 
@@ -217,7 +255,8 @@ class TimelineExplorer(_Snapshot, W.VBox):
         people = load("people") if people is None else people
         sources = load("sources") if sources is None else sources
         self._names = dict(zip(people["person_id"], people["name"]))
-        self._source_titles = dict(zip(sources["source_id"], sources["title"]))
+        self._source_titles = {sid: _source_label(title, kind, origin) for sid, title, kind, origin
+                               in zip(sources["source_id"], sources["title"], sources["kind"], sources["origin"])}
         phases = [p for p in PHASES if p in set(ev["phase"])]
         cats = sorted(set(ev["category"]))
         ids = sorted({p for ps in ev["people"] for p in ps}, key=lambda i: self._names.get(i, i))
@@ -246,9 +285,10 @@ class TimelineExplorer(_Snapshot, W.VBox):
                            "with its sources.</p>")
         controls = W.HBox([W.VBox([self.phase, self.category]),
                            W.VBox([self.person, self.start, self.end, self.zone, self.reset_button])],
-                          layout=W.Layout(flex_flow="row wrap", gap="1em"))
-        super().__init__([help_text, controls, self.status, self.figure, self.table], **kwargs)
+                          layout=W.Layout(flex_flow="row wrap", grid_gap="1em"))
+        super().__init__([W.HTML(_LIVE_CSS), help_text, controls, self.status, self.figure, self.table], **kwargs)
         self.add_class("sl-timeline-explorer")
+        self.add_class("sl-live")
         for w in (self.phase, self.category, self.person, self.start, self.end, self.zone):
             w.observe(self._changed, names="value")
         self.reset_button.on_click(lambda _b: self.reset())
@@ -394,9 +434,10 @@ class ClaimsExplorer(_Snapshot, W.VBox):
         self._text = [f"{r['claim']} {r['explanation']} {' '.join(r['loaded_words'])}".lower()
                       for _, r in self.claims.iterrows()]
         controls = W.HBox([self.verdict, self.claim_type, W.VBox([self.paragraph, self.search, self.reset_button])],
-                          layout=W.Layout(flex_flow="row wrap", gap="1em"))
-        super().__init__([controls, self.status, self.table], **kwargs)
+                          layout=W.Layout(flex_flow="row wrap", grid_gap="1em"))
+        super().__init__([W.HTML(_LIVE_CSS), controls, self.status, self.table], **kwargs)
         self.add_class("sl-claims-explorer")
+        self.add_class("sl-live")
         for w in (self.verdict, self.claim_type, self.paragraph, self.search):
             w.observe(lambda _c: self.update(), names="value")
         self.reset_button.on_click(lambda _b: self.reset())

@@ -1,0 +1,203 @@
+"""The handout builder, on two tiny fixture lessons (tests/fixtures/handouts/): what a reader of a
+printed or offline handout gets, and what a teacher rebuilding them can rely on.
+
+The fixtures carry markers (SOLUTION-MARKER, INSTRUCTOR-MARKER, QUIZ-ANSWER-MARKER, …) so each
+test can say exactly which edition must and must not show a part. The real lessons are built
+and opened in a browser by tests/test_browser.py.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from summit_lessons import cli
+from summit_lessons.bundle import bundle
+from summit_lessons.handouts import BuildError, build
+
+pytestmark = pytest.mark.slow
+
+FIX = Path(__file__).parent / "fixtures" / "handouts"
+LESSONS = [FIX / "notebooks" / "01_alpha.ipynb", FIX / "notebooks" / "02_beta.ipynb"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("built")
+    build(root / "handouts", notebooks=LESSONS, cache_dir=root / "cache", progress=None)
+    return root / "handouts"
+
+
+def _soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def _pages(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.html"))
+
+
+def test_both_editions_and_the_index_are_written(built):
+    names = [p.relative_to(built).as_posix() for p in _pages(built)]
+    assert names == ["index.html", "student/01_alpha.html", "student/02_beta.html",
+                     "teacher/01_alpha.html", "teacher/02_beta.html"]
+
+
+def test_nothing_is_loaded_from_the_network(built):
+    for page in _pages(built):
+        soup = _soup(page)
+        assert soup.find_all("script") == [], page
+        assert soup.find_all("link") == [], page
+        for tag in soup.find_all(src=True):
+            assert not re.match(r"https?://|//", tag["src"]), (page, tag["src"])
+        css = " ".join(s.get_text() for s in soup.find_all("style"))
+        assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//|@font-face", css), page
+
+
+def test_every_image_keeps_its_alt_text(built):
+    for page in built.glob("*/01_alpha.html"):
+        imgs = _soup(page).find_all("img")
+        assert len(imgs) == 1
+        assert imgs[0]["alt"] == "A blue rectangle four pixels wide and three high."
+        assert imgs[0]["src"].startswith("data:image/png;base64,")
+
+
+def test_student_edition_has_no_solutions_notes_answers_or_code(built):
+    text = _soup(built / "student" / "01_alpha.html").get_text()
+    for marker in ("SOLUTION-MARKER", "SOLUTION-CODE-MARKER", "INSTRUCTOR-MARKER", "QUIZ-ANSWER-MARKER"):
+        assert marker not in text, marker
+    assert "import base64" not in text  # code inputs hidden
+    assert "Exercise 1: describe the figure" in text and "Start with its colour." in text  # exercise and hint stay
+    assert "How wide is the figure?" in text  # the quiz question stays, without its answer
+
+
+def test_teacher_edition_marks_solutions_and_notes_in_words(built):
+    soup = _soup(built / "teacher" / "01_alpha.html")
+    text = soup.get_text()
+    for marker in ("SOLUTION-MARKER", "SOLUTION-CODE-MARKER", "INSTRUCTOR-MARKER", "QUIZ-ANSWER-MARKER"):
+        assert marker in text, marker
+    labels = [b.find(class_="sl-box-label").get_text(strip=True) for b in soup.find_all(class_="sl-box")]
+    assert labels.count("Solution (teacher edition only)") == 2
+    assert labels.count("Instructor note (teacher edition only)") == 1
+    assert "Teacher edition" in soup.find(class_="sl-banner").get_text()
+
+
+def test_widgets_become_their_static_snapshot(built):
+    text = (built / "student" / "02_beta.html").read_text(encoding="utf-8")
+    assert "Timeline snapshot: 3 events." in text
+    assert "widget-view" not in text
+
+
+def test_pages_are_accessible_by_structure(built):
+    for page in _pages(built):
+        soup = _soup(page)
+        assert soup.html["lang"] == "en"
+        levels = [int(h.name[1]) for h in soup.find_all(re.compile(r"^h[1-6]$"))]
+        assert levels.count(1) == 1 and levels[0] == 1, page
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), (page, levels)
+        for a in soup.find_all("a"):
+            assert a.get_text(strip=True), (page, str(a))  # no unnamed anchor links
+
+
+def test_handouts_show_their_date_and_link_to_each_other(built):
+    soup = _soup(built / "student" / "02_beta.html")
+    assert "Accurate as of 19 November 2025" in soup.find(class_="sl-banner").get_text()
+    hrefs = [a["href"] for a in soup.find_all("a")]
+    assert "01_alpha.html" in hrefs and not any(h.endswith(".ipynb") for h in hrefs)
+
+
+def test_index_lists_every_lesson_with_minutes_objectives_and_working_links(built):
+    soup = _soup(built / "index.html")
+    rows = soup.find("tbody").find_all("tr")
+    assert [r.th.get_text() for r in rows] == ["Alpha: a fixture lesson", "Beta: a second fixture lesson"]
+    assert [td.get_text() for td in rows[0].find_all("td")][2:4] == ["10", "5"]
+    assert "Learners will be able to name a source." in rows[1].get_text()
+    for a in soup.find_all("a"):
+        assert (built / a["href"]).is_file(), a["href"]
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    build(one, notebooks=LESSONS, cache_dir=None, progress=None)
+    build(two, notebooks=LESSONS, cache_dir=None, progress=None)
+    files = [p.relative_to(one) for p in _pages(one)]
+    assert files == [p.relative_to(two) for p in _pages(two)]
+    for f in files:
+        assert (one / f).read_bytes() == (two / f).read_bytes(), f
+    assert str(tmp_path) not in (one / "student" / "01_alpha.html").read_text(encoding="utf-8")
+
+
+def test_warm_rebuild_executes_nothing_and_a_change_rebuilds_one(tmp_path):
+    lessons = tmp_path / "lessons"
+    shutil.copytree(FIX / "notebooks", lessons)
+    paths = sorted(lessons.glob("*.ipynb"))
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = build(out, notebooks=paths, cache_dir=cache, progress=None)
+    assert first.executed == ["01_alpha", "02_beta"]
+    before = {p: p.read_bytes() for p in _pages(out)}
+    warm = build(out, notebooks=paths, cache_dir=cache, progress=None)
+    assert warm.executed == [] and warm.cached == ["01_alpha", "02_beta"]
+    assert {p: p.read_bytes() for p in _pages(out)} == before
+    beta = paths[1]
+    beta.write_text(beta.read_text(encoding="utf-8").replace("A short section.", "A changed section."), encoding="utf-8")
+    third = build(out, notebooks=paths, cache_dir=cache, progress=None)
+    assert third.executed == ["02_beta"] and third.cached == ["01_alpha"]
+    assert "A changed section." in (out / "student" / "02_beta.html").read_text(encoding="utf-8")
+
+
+def test_a_failing_notebook_names_its_cell_and_keeps_the_previous_build(built, tmp_path):
+    out = tmp_path / "handouts"
+    shutil.copytree(built, out)
+    before = {p.relative_to(out): p.read_bytes() for p in _pages(out)}
+    with pytest.raises(BuildError) as info:
+        build(out, notebooks=[*LESSONS, FIX / "broken_notebook.ipynb"], cache_dir=tmp_path / "cache", progress=None)
+    msg = str(info.value)
+    assert "broken_notebook.ipynb" in msg and "cell 3" in msg and "ValueError: fixture failure on purpose" in msg
+    assert {p.relative_to(out): p.read_bytes() for p in _pages(out)} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".handouts")] == []  # no half-written folder
+
+
+def test_command_line_reports_progress_errors_and_bad_arguments(tmp_path):
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "summit_lessons.cli", *args], capture_output=True, text=True,
+                              cwd=tmp_path, env=env)
+
+    bad = run("handouts", "--edition", "pupil")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "invalid choice: 'pupil'" in bad.stderr
+    (tmp_path / "a-file").write_text("not a folder")
+    unwritable = run("handouts", "--out", str(tmp_path / "a-file" / "handouts"))
+    assert unwritable.returncode == 1 and len(unwritable.stderr.strip().splitlines()) == 1
+    assert "cannot write handouts to" in unwritable.stderr
+
+
+def test_cli_builds_one_edition_with_code_shown(tmp_path, monkeypatch, capsys):
+    import summit_lessons.lessons as lessons
+
+    monkeypatch.setattr(lessons, "notebook_paths", lambda folder=None: LESSONS)
+    out = tmp_path / "h"
+    assert cli.main(["handouts", "--out", str(out), "--edition", "student", "--show-code",
+                     "--cache", str(tmp_path / "c")]) == 0
+    printed = capsys.readouterr().out
+    assert "[1/2] 01_alpha: executed" in printed and "wrote 3 pages" in printed
+    assert not (out / "teacher").exists()
+    text = _soup(out / "student" / "01_alpha.html").get_text()
+    assert "import base64" in text and "SOLUTION-MARKER" not in text
+
+
+def test_bundle_holds_handouts_notebooks_data_and_a_readme(tmp_path):
+    z1 = bundle(tmp_path / "one.zip", handouts_dir=tmp_path / "h", cache_dir=tmp_path / "c", notebooks=LESSONS)
+    z2 = bundle(tmp_path / "two.zip", handouts_dir=tmp_path / "h", cache_dir=tmp_path / "c", notebooks=LESSONS)
+    assert z1.read_bytes() == z2.read_bytes()
+    names = zipfile.ZipFile(z1).namelist()
+    assert "summit_lessons/README.txt" in names
+    assert "summit_lessons/handouts/index.html" in names and "summit_lessons/handouts/student/01_alpha.html" in names
+    assert "summit_lessons/notebooks/02_beta.ipynb" in names
+    assert "summit_lessons/data/events.csv" in names and "summit_lessons/data/datapackage.json" in names

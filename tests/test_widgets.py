@@ -1,0 +1,211 @@
+"""The widgets as a learner uses them, driven in plain pytest: set values, click, read what is shown.
+
+The timeline and claims explorers run on a tiny hand-made data folder (tests/tinydata.py) so
+every expected count below is visible in that file; one test runs each on the packaged data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from summit_lessons import load, widgets
+from summit_lessons.quizzes import lesson_quiz, questions
+
+import tinydata
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return tinydata.frames(tinydata.write(tmp_path_factory.mktemp("tiny") / "data"))
+
+
+@pytest.fixture
+def explorer(tiny):
+    return widgets.TimelineExplorer(tiny["events"], people=tiny["people"], sources=tiny["sources"])
+
+
+def _text(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def _rows(html: str) -> list[str]:
+    return [_text(r) for r in re.findall(r"<tr>.*?</tr>", html.split("<tbody>", 1)[-1], re.S)]
+
+
+# ------------------------------------------------------------------ timeline explorer
+
+
+def test_explorer_starts_with_every_event_and_its_sources(explorer, tiny):
+    n = len(tiny["events"])
+    assert f"Showing {n} of {n} events" in _text(explorer.status.value)
+    rows = _rows(explorer.table.value)
+    assert len(rows) == n
+    assert "Annexation of Crimea" in rows[0] and rows[0].startswith("2014")  # time order, year precision kept
+    assert all(("Reference article" in r) or ("Opinion piece" in r) for r in rows)
+    assert "<svg" in explorer.figure.value and 'role="img"' in explorer.figure.value
+
+
+def test_phase_filter_changes_status_table_and_figure(explorer):
+    before_fig = explorer.figure.value
+    explorer.phase.value = ("summit-day",)
+    assert "Showing 4 of 10 events (phase summit-day)" in _text(explorer.status.value)
+    rows = _rows(explorer.table.value)
+    assert [r for r in rows if "Air Force One lands" in r] and all("15 Aug 2025" in r for r in rows)
+    assert explorer.figure.value != before_fig
+    assert "Time of day" in explorer.figure.value  # one day with times: a clock axis
+
+
+def test_person_and_category_filters_combine(explorer):
+    explorer.person.value = "putin"
+    assert "Showing 5 of 10 events (involving Vladimir Putin)" in _text(explorer.status.value)
+    explorer.category.value = ("media",)
+    assert "Showing 1 of 10" in _text(explorer.status.value)
+    assert "Joint press appearance" in explorer.table.value
+
+
+def test_date_range_keeps_a_month_that_overlaps_it(explorer):
+    explorer.start.value = dt.date(2025, 8, 20)
+    explorer.end.value = dt.date(2025, 8, 31)
+    titles = " ".join(_rows(explorer.table.value))
+    assert "Contacts about a meeting" in titles  # an August 2025 event (month precision)
+    assert "Summit announced" not in titles  # 8 August lies before the range
+
+
+def test_time_zone_switch_rewrites_times(explorer):
+    explorer.phase.value = ("summit-day",)
+    assert "10:22 AKDT" in explorer.table.value
+    explorer.zone.value = "Moscow"
+    assert "21:22 MSK" in explorer.table.value and "10:22 AKDT" not in explorer.table.value
+    explorer.zone.value = "UTC"
+    assert "18:22 UTC" in explorer.table.value
+    assert "≈ 18:54 UTC" in explorer.table.value  # an approximate time stays marked
+
+
+def test_empty_selection_explains_itself(explorer):
+    explorer.phase.value = ("background",)
+    explorer.category.value = ("media",)
+    status = _text(explorer.status.value)
+    assert "No event matches" in status and "Reset filters" in status
+    assert explorer.table.value == "" and explorer.figure.value == ""
+
+
+def test_reversed_dates_are_explained(explorer):
+    explorer.start.value, explorer.end.value = dt.date(2025, 9, 1), dt.date(2025, 1, 1)
+    assert "“From” date is after the “To” date" in _text(explorer.status.value)
+
+
+def test_reset_restores_every_filter(explorer, tiny):
+    explorer.phase.value = ("aftermath",)
+    explorer.zone.value = "Kyiv"
+    explorer.reset_button.click()
+    assert explorer.phase.value == () and explorer.zone.value == widgets.LOCAL
+    assert f"Showing {len(tiny['events'])} of" in _text(explorer.status.value)
+
+
+def test_data_text_is_escaped(explorer):
+    assert "<b>Bold</b>" not in explorer.table.value
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in explorer.table.value
+
+
+def test_snapshot_is_the_starting_state_with_a_live_note(explorer):
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    snap = bundle["text/html"]
+    assert "Showing 10 of 10 events" in _text(snap) and "<svg" in snap
+    assert "live, interactive version is in the notebook" in snap
+    assert bundle["text/plain"].startswith("Timeline explorer: 10 events")
+
+
+def test_explorer_on_the_packaged_events():
+    ex = widgets.TimelineExplorer()
+    total = len(load("events"))
+    ex.person.value = "witkoff"
+    shown = len(_rows(ex.table.value))
+    assert shown == sum("witkoff" in p for p in load("events")["people"]) and 0 < shown < total
+
+
+# ------------------------------------------------------------------ claims explorer
+
+
+def test_claims_explorer_filters_by_verdict_and_word(tiny):
+    ce = widgets.ClaimsExplorer(tiny["claims"])
+    assert "Showing 6 of 6 statements" in _text(ce.status.value)
+    ce.verdict.value = ("corroborated",)
+    assert "Showing 2 of 6 statements: 2 corroborated" in _text(ce.status.value)
+    ce.search.value = "Alaska"
+    rows = _rows(ce.table.value)
+    assert len(rows) == 1 and "first in Alaska" in rows[0]
+    ce.search.value = "no such word"
+    assert "No statement matches" in _text(ce.status.value)
+    ce.reset_button.click()
+    assert "Showing 6 of 6" in _text(ce.status.value)
+
+
+def test_claims_explorer_escapes_and_labels_verdicts_in_words(tiny):
+    ce = widgets.ClaimsExplorer(tiny["claims"])
+    assert "&lt;i&gt;triumph&lt;/i&gt;" in ce.table.value
+    assert "✗</span> contradicted" in ce.table.value  # symbol hidden from screen readers, word shown
+
+
+# ------------------------------------------------------------------ quizzes
+
+
+QUESTION = {"question": "Where was the summit?", "choices": ["Anchorage", "Helsinki", "Geneva"], "answer": 0,
+            "explanations": ["Right: the base is in Anchorage.", "Helsinki hosted the 2018 summit.",
+                             "Geneva hosted the 2021 summit."], "hint": "Alaska."}
+
+
+def test_quiz_feedback_explains_right_and_wrong_answers():
+    qs = widgets.QuizSet([QUESTION])
+    q = qs.quizzes[0]
+    q.check_button.click()
+    assert "No answer yet" in _text(q.feedback.value)
+    q.options.value = 1
+    q.check_button.click()
+    assert _text(q.feedback.value).startswith("Not quite: Helsinki hosted the 2018 summit.")
+    assert "0 of 1" in _text(qs.score.value)
+    q.retry_button.click()
+    assert q.options.value is None and q.feedback.value == ""
+    q.options.value = 0
+    q.check_button.click()
+    assert _text(q.feedback.value).startswith("Correct: Right: the base is in Anchorage.")
+    assert "1 of 1" in _text(qs.score.value)
+    qs.reset_button.click()
+    assert q.options.value is None and "0 of 1" in _text(qs.score.value) and q.attempts == 0
+
+
+def test_show_answer_and_static_snapshot():
+    q = widgets.QuizSet([QUESTION]).quizzes[0]
+    q.show_button.click()
+    assert "Answer: Anchorage." in _text(q.feedback.value)
+    snap = q.snapshot_html()
+    assert '<details class="sl-answer">' in snap and "<li>Helsinki</li>" in snap
+
+
+def test_quiz_rejects_a_question_that_does_not_fit():
+    with pytest.raises(ValueError, match="answer index or explanations"):
+        widgets.Quiz("Q?", ["a", "b"], 2, ["x", "y"])
+
+
+def test_every_lesson_quiz_builds_and_grades_its_own_answer():
+    for slug in ("00_start_here", "02_summit_day", "05_two_accounts"):
+        qs = lesson_quiz(slug)
+        assert len(qs.quizzes) == len(questions(slug)) >= 3
+        for q in qs.quizzes:
+            q.options.value = q.answer
+            assert q.check() is True
+
+
+# ------------------------------------------------------------------ plain tables
+
+
+def test_html_table_shows_a_named_index_and_escapes(tiny):
+    claims = tiny["claims"].set_index("claim_id")
+    t = widgets.html_table(claims[["verdict"]], "Verdicts")
+    html = t._repr_mimebundle_()["text/html"]
+    assert "<caption>Verdicts</caption>" in html and '<th scope="col">claim id</th>' in html
+    assert "<td>c1</td>" in html
+    plain = widgets.html_table(tiny["claims"][["claim"]], "Claims")._repr_mimebundle_()["text/html"]
+    assert "line" not in plain.split("<tbody>")[0]  # the loader's line-number index stays hidden
