@@ -73,11 +73,11 @@ def execute_all_parallel(paths: list[Path], workers: int = 2) -> None:
 def handouts_cold(out: Path, cache: Path) -> None:
     shutil.rmtree(cache, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
-    _run([CLI, "handouts", "--out", str(out)], env={**os.environ, "SUMMIT_LESSONS_CACHE": str(cache)})
+    _run([CLI, "handouts", "--out", str(out), "--cache", str(cache)])
 
 
 def handouts_warm(out: Path, cache: Path) -> None:
-    _run([CLI, "handouts", "--out", str(out)], env={**os.environ, "SUMMIT_LESSONS_CACHE": str(cache)})
+    _run([CLI, "handouts", "--out", str(out), "--cache", str(cache)])
 
 
 def naive_baseline(paths: list[Path], out: Path) -> None:
@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             cold["median"] <= 0.6 * base["median"])
         warm = measure(lambda: handouts_warm(out, cache), max(runs, 5))
         row("handouts warm (nothing changed)", warm, "<= 0.5 s", warm["median"] <= 0.5)
+        _touch_one_and_build(lessons, tmp, out, cache)  # the first call builds the copied lessons once
         touched = measure(lambda: _touch_one_and_build(lessons, tmp, out, cache), runs)
         one = serial["median"] / n
         row("handouts, one notebook changed", touched, f"about one notebook ({one:.2f} s) + warm",
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print("[6/6] sizes", flush=True)
         bundle = tmp / "bundle.zip"
-        _run([CLI, "bundle", "--out", str(bundle)], env={**os.environ, "SUMMIT_LESSONS_CACHE": str(cache)})
+        _run([CLI, "bundle", "--out", str(bundle), "--handouts", str(out), "--cache", str(cache)])
         sizes = {str(p.relative_to(out)): p.stat().st_size for p in sorted(out.rglob("*.html"))}
         biggest = max(sizes.values())
         results["sizes"] = {"handouts": sizes, "bundle": bundle.stat().st_size, "target": "each handout <= 1 MB",
@@ -196,14 +197,12 @@ def _touch_one_and_build(lessons: list[Path], tmp: Path, out: Path, cache: Path)
     folder = tmp / "touched"
     if not folder.exists():
         shutil.copytree(lessons[0].parent, folder)
-        _run([CLI, "handouts", "--out", str(out), "--notebooks", str(folder)],
-             env={**os.environ, "SUMMIT_LESSONS_CACHE": str(cache)})
+        _run([CLI, "handouts", "--out", str(out), "--notebooks", str(folder), "--cache", str(cache)])
     nb_path = folder / lessons[-1].name
     nb = nbformat.read(nb_path, as_version=4)
     nb.cells[-1].source += " "
     nbformat.write(nb, nb_path)
-    _run([CLI, "handouts", "--out", str(out), "--notebooks", str(folder)],
-         env={**os.environ, "SUMMIT_LESSONS_CACHE": str(cache)})
+    _run([CLI, "handouts", "--out", str(out), "--notebooks", str(folder), "--cache", str(cache)])
 
 
 if __name__ == "__main__":

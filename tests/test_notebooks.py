@@ -182,3 +182,31 @@ def test_sources_section_names_every_source_in_the_metadata(path):
         assert sid in section or (isinstance(row["url"], str) and row["url"] in section), sid
         if row["origin"] == "outside":
             assert "outside source" in section.lower(), f"{sid} is not marked as an outside source"
+
+
+def test_readme_lesson_map_is_current():
+    """README's lesson map is generated from the metadata: `python -m summit_lessons.lessons README.md`."""
+    from summit_lessons.lessons import MAP_END, MAP_START, lesson_map_markdown
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index(MAP_START) + len(MAP_START): readme.index(MAP_END)].strip()
+    assert block == lesson_map_markdown(), "README's lesson map is stale: run python -m summit_lessons.lessons README.md"
+
+
+@pytest.mark.slow
+def test_a_data_change_without_make_execute_fails_nbval(datacopy):
+    """The promise of strict nbval: stored outputs that no longer match the data fail the run."""
+    import os
+    import subprocess
+    import sys
+
+    i = datacopy.find("events", event_id="2025-08-15-meeting-ends")
+    datacopy.set("events", i, "title", "Meeting ends (edited in a local copy)")
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "SUMMIT_LESSONS_DATA": str(datacopy.folder),
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                          "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval-sanitize.cfg",
+                          "notebooks/02_summit_day.ipynb"], cwd=root, env=env, capture_output=True, text=True)
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert "Meeting ends (edited in a local copy)" in run.stdout

@@ -49,7 +49,15 @@ def _handouts(args: argparse.Namespace) -> int:
 
     editions = EDITIONS if args.edition == "both" else (args.edition,)
     try:
-        report = build(args.out, editions=editions, show_code=args.show_code,
+        notebooks = None
+        if args.notebooks:
+            from .lessons import notebook_paths
+
+            notebooks = notebook_paths(args.notebooks)
+            if not notebooks:
+                print(f"error: no lesson notebooks (NN_name.ipynb) in {args.notebooks}", file=sys.stderr)
+                return 1
+        report = build(args.out, editions=editions, show_code=args.show_code, notebooks=notebooks,
                        cache_dir=None if args.no_cache else args.cache, jobs=args.jobs)
     except BuildError as exc:
         print(f"error: {exc}; the previous handouts in {args.out} are unchanged", file=sys.stderr)
@@ -99,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which edition to build (default: both)")
     p.add_argument("--show-code", action="store_true", help="show code cells in the student edition too")
     p.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: one per core)")
+    p.add_argument("--notebooks", default=None, help="folder of lesson notebooks (default: the packaged lessons)")
     p.add_argument("--cache", default=".handouts-cache", help="cache folder (default: .handouts-cache)")
     p.add_argument("--no-cache", action="store_true", help="execute every notebook, ignoring the cache")
     p.set_defaults(func=_handouts)

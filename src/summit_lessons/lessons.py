@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-__all__ = ["REQUIRED_KEYS", "notebook_paths", "lesson_meta", "lesson_map", "lesson_map_html"]
+__all__ = ["REQUIRED_KEYS", "notebook_paths", "lesson_meta", "lesson_map", "lesson_map_html", "lesson_map_markdown",
+           "update_readme"]
 
 REQUIRED_KEYS = ("order", "slug", "title", "audience", "level", "prerequisites", "teaching_minutes",
                  "exercise_minutes", "questions", "objectives", "keypoints", "sources", "accurate_as_of")
@@ -81,3 +82,37 @@ def lesson_map_html(folder: str | Path | None = None, link_suffix: str = ".ipynb
     foot = (f"</tbody><tfoot><tr><th scope=\"row\" colspan=\"2\">Total</th><td>{total_t}</td><td>{total_e}</td><td></td></tr>"
             "</tfoot></table>")
     return head + "".join(body) + foot
+
+
+def lesson_map_markdown(folder: str | Path | None = None) -> str:
+    """The lesson map as a Markdown table, for README."""
+    lm = lesson_map(folder)
+    lines = ["| # | Lesson | Teaching | Exercises | Learners will be able to … |", "|---|---|---|---|---|"]
+    for order, r in lm.iterrows():
+        goals = "; ".join(o.rstrip(".") for o in r["objectives"])
+        lines.append(f"| {order} | [{r['title']}](notebooks/{r['notebook']}) | {r['teaching_minutes']} min | "
+                     f"{r['exercise_minutes']} min | {goals} |")
+    total_t, total_e = int(lm["teaching_minutes"].sum()), int(lm["exercise_minutes"].sum())
+    lines.append(f"| | **Total** | {total_t} min | {total_e} min | |")
+    return "\n".join(lines)
+
+
+MAP_START, MAP_END = "<!-- lesson-map:start -->", "<!-- lesson-map:end -->"
+
+
+def update_readme(readme: str | Path) -> bool:
+    """Rewrite the lesson map between the markers in README; True when the file changed."""
+    path = Path(readme)
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index(MAP_START) + len(MAP_START), text.index(MAP_END)
+    new = text[:start] + "\n" + lesson_map_markdown() + "\n" + text[end:]
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":  # python -m summit_lessons.lessons README.md
+    import sys
+
+    for name in sys.argv[1:]:
+        print(f"{name}: lesson map {'updated' if update_readme(name) else 'already up to date'}")
