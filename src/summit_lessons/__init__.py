@@ -9,13 +9,8 @@ them, such as a handout rebuild from the cache, start at once.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version as _version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = _version("summit_lessons")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0+unknown"
 
 _FROM_DATA = ("DataError", "Problem", "data_dir", "load", "load_all", "overview", "table_names", "validate")
 _SUBMODULES = ("data", "timeline", "plots", "widgets", "quizzes", "lessons", "handouts", "bundle", "execute", "cli")
@@ -26,7 +21,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from .data import DataError, Problem, data_dir, load, load_all, overview, table_names, validate  # noqa: F401
 
 
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version as _version
+
+    try:
+        return _version("summit_lessons")
+    except PackageNotFoundError:  # running from a source tree without installing
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read from the installed metadata only when asked: it costs a scan
+        globals()["__version__"] = _package_version()
+        return globals()["__version__"]
     if name in _FROM_DATA:
         return getattr(importlib.import_module(".data", __name__), name)
     if name in _SUBMODULES:

@@ -16,14 +16,13 @@ import re
 from dataclasses import dataclass
 from datetime import date as _date
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from .locations import DATA_ENV, data_dir
+from .locations import DATA_ENV, data_dir, package_dir
 
 __all__ = ["DataError", "Problem", "data_dir", "descriptor", "table_names", "load", "load_all", "validate", "overview"]
 
@@ -64,7 +63,7 @@ class DataError(ValueError):
 # ---------------------------------------------------------------------------- locating data
 
 def _packaged_descriptor_path() -> Path:
-    return Path(str(resources.files("summit_lessons") / "data" / "datapackage.json"))
+    return package_dir() / "data" / "datapackage.json"
 
 
 def descriptor(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -103,12 +102,23 @@ class _Rows:
 
 
 def _read_rows(folder: Path, resource: dict[str, Any]) -> _Rows:
-    """Read a CSV exactly: strict UTF-8, strict quoting, one record per row, line numbers kept."""
+    """Read a CSV exactly: strict UTF-8, strict quoting, one record per row, line numbers kept.
+
+    Parsed files are cached on (path, size, modification time): the tables that others refer to
+    (sources, people, events) are read once, not once per referring table.
+    """
     fname = resource["path"]
     path = folder / fname
     if not path.is_file():
         raise DataError([Problem(fname, 0, None, str(path), "is missing: the file does not exist")])
-    raw = path.read_bytes()
+    st = path.stat()
+    return _parse_rows(str(path), fname, st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _parse_rows(path_text: str, fname: str, size: int, mtime_ns: int) -> _Rows:
+    del size, mtime_ns  # cache key only
+    raw = Path(path_text).read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -315,32 +325,33 @@ def _check_references(rows: _Rows, resource: dict[str, Any], desc: dict[str, Any
 # ---------------------------------------------------------------------------- typing
 
 def _to_frame(rows: _Rows, resource: dict[str, Any]) -> pd.DataFrame:
+    """Typed columns built straight from the checked strings (one pass per column)."""
     fields = resource["schema"]["fields"]
-    data = {f["name"]: [r[f["name"]] for _, r in rows.rows] for f in fields}
-    df = pd.DataFrame(data, dtype="str")
-    df.index = pd.Index([line for line, _ in rows.rows], name="line")
+    index = pd.Index([line for line, _ in rows.rows], name="line")
+    columns: dict[str, Any] = {}
     for f in fields:
         name = f["name"]
-        col = df[name].replace("", pd.NA) if not f.get("constraints", {}).get("required") else df[name]
+        raw = [r[name] for _, r in rows.rows]
+        required = f.get("constraints", {}).get("required")
         ftype = f.get("type", "string")
         if ftype == "number":
-            df[name] = pd.to_numeric(col).astype("Float64")
+            columns[name] = pd.array([float(v) if v else None for v in raw], dtype="Float64")
         elif ftype == "integer":
-            df[name] = pd.to_numeric(col).astype("Int64")
+            columns[name] = pd.array([int(v) if v else None for v in raw], dtype="Int64")
         elif ftype == "boolean":
-            df[name] = col.map({v: True for v in f.get("trueValues", ["true"])} |
-                               {v: False for v in f.get("falseValues", ["false"])}).astype("boolean")
-            if f.get("constraints", {}).get("required"):
-                df[name] = df[name].astype(bool)
+            truth = {v: True for v in f.get("trueValues", ["true"])} | {v: False for v in f.get("falseValues", ["false"])}
+            values = [truth.get(v) if v else None for v in raw]
+            columns[name] = pd.array(values, dtype=bool if required else "boolean")
         elif f.get("summit:list"):
             sep = f["summit:list"]
-            df[name] = [v.split(sep) if v else [] for v in df[name]]
+            columns[name] = [v.split(sep) if v else [] for v in raw]
         elif "summit:date" in f:
             # Partial dates become the first day of their period; the precision column says how
             # much of that timestamp the source actually gives.
-            df[name] = pd.to_datetime(col.map(_pad_date, na_action="ignore"), format="%Y-%m-%d")
+            columns[name] = pd.to_datetime([_pad_date(v) if v else None for v in raw], format="%Y-%m-%d")
         else:
-            df[name] = col
+            columns[name] = pd.array([v if v or required else None for v in raw], dtype="str")
+    df = pd.DataFrame(columns, index=index)
     for f in fields:
         if "summit:time" in f:
             _add_timestamps(df, f["name"], f["summit:time"]["date"], f["summit:time"]["timezone"])

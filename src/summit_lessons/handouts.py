@@ -23,17 +23,16 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .locations import data_dir
+from .locations import data_dir, package_dir
 
 __all__ = ["EDITIONS", "BuildError", "BuildReport", "build", "cache_key", "edition_notebook"]
 
 EDITIONS = ("student", "teacher")
 _LABELS = {"student": "Student edition", "teacher": "Teacher edition"}
-_PKG = Path(str(resources.files("summit_lessons")))
+_PKG = package_dir()
 TEMPLATES = _PKG / "templates"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 _ANSWER = re.compile(r'<details class="sl-answer">.*?</details>', re.S)

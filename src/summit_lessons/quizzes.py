@@ -12,15 +12,16 @@ Only settled facts or skills are asked, never an opinion; ``source_ids`` name th
 from __future__ import annotations
 
 import json
-from importlib import resources
 from typing import Any
+
+from .locations import package_dir
 
 __all__ = ["questions", "lesson_quiz"]
 
 
 def questions(slug: str) -> list[dict[str, Any]]:
     """The self-check questions of one lesson (e.g. ``"02_summit_day"``)."""
-    path = resources.files("summit_lessons") / "quizzes" / f"{slug}.json"
+    path = package_dir() / "quizzes" / f"{slug}.json"
     if not path.is_file():
         raise FileNotFoundError(f"no self-check questions for lesson {slug!r} ({path})")
     return json.loads(path.read_text(encoding="utf-8"))
