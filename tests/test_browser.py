@@ -227,21 +227,26 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         explorer.wait_for(timeout=90_000)
         explorer.scroll_into_view_if_needed()
         status = explorer.locator(".sl-status")
+        # The box appears before its contents: wait for the first status line and the table rows.
+        page.wait_for_function("el => el.innerText.includes('Showing')", arg=status.element_handle(), timeout=30_000)
+        explorer.locator("table tbody tr").first.wait_for(timeout=30_000)
         before_status = status.inner_text()
         before_rows = explorer.locator("table tbody tr").count()
         before_svg = explorer.locator("svg").inner_html()
         explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(SHOTS / "lab-timeline-before.png"))
 
+        assert "(phase summit-day)" in before_status  # the lesson opens the explorer on the summit day
         phase = explorer.locator("select[multiple]").first
-        phase.select_option(label="summit-day")
+        phase.select_option(label="pre-summit")
         page.wait_for_function("([el, old]) => el.innerText !== old",
                                arg=[status.element_handle(), before_status], timeout=10_000)
+        assert "(phase pre-summit)" in status.inner_text()
         after_rows = explorer.locator("table tbody tr").count()
-        assert 0 < after_rows < before_rows
+        assert 0 < after_rows != before_rows
         assert explorer.locator("svg").inner_html() != before_svg
         cells = explorer.locator("table tbody tr").all_inner_texts()
-        assert all("15 Aug 2025" in c for c in cells)
+        assert all("Aug 2025" in c and "15 Aug 2025" not in c for c in cells)  # the days before the summit
         explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(SHOTS / "lab-timeline-after-phase-filter.png"))
 

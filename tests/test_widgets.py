@@ -114,8 +114,25 @@ def test_snapshot_is_the_starting_state_with_a_live_note(explorer):
     assert "application/vnd.jupyter.widget-view+json" in bundle
     snap = bundle["text/html"]
     assert "Showing 10 of 10 events" in _text(snap) and "<svg" in snap
-    assert "live, interactive version is in the notebook" in snap
+    assert snap.index("In the notebook, run in Jupyter, its controls filter it.") < snap.index("<svg")  # note first
     assert bundle["text/plain"].startswith("Timeline explorer: 10 events")
+
+
+def test_explorer_can_open_with_filters(tiny):
+    ex = widgets.TimelineExplorer(tiny["events"], people=tiny["people"], sources=tiny["sources"],
+                                  phase="summit-day", zone="UTC")
+    assert "Showing 4 of 10 events (phase summit-day); times in UTC time" in _text(ex.status.value)
+    assert "Showing 4 of 10" in _text(ex._repr_mimebundle_()["text/html"])  # the snapshot shows that view
+    ex.reset_button.click()
+    assert "Showing 10 of 10" in _text(ex.status.value)
+
+
+def test_event_table_keeps_precision_and_names_people(tiny):
+    html = widgets.event_table(tiny["events"], "Events", columns=["title", "people"],
+                               people=tiny["people"])._repr_mimebundle_()["text/html"]
+    assert "<td>2014</td>" in html and "<td>Aug 2025</td>" in html and "<td>18 Aug 2025</td>" in html
+    assert "Donald Trump; Volodymyr Zelensky" in html and "zelensky<" not in html
+    assert "<td>—</td></tr>" in html  # an event with nobody named
 
 
 def test_explorer_on_the_packaged_events():
@@ -144,9 +161,28 @@ def test_claims_explorer_filters_by_verdict_and_word(tiny):
 
 
 def test_claims_explorer_escapes_and_labels_verdicts_in_words(tiny):
-    ce = widgets.ClaimsExplorer(tiny["claims"])
+    ce = widgets.ClaimsExplorer(tiny["claims"], show_verdicts=True)
     assert "&lt;i&gt;triumph&lt;/i&gt;" in ce.table.value
     assert "✗</span> contradicted" in ce.table.value  # symbol hidden from screen readers, word shown
+
+
+def test_claims_verdicts_start_hidden_until_asked_for(tiny):
+    ce = widgets.ClaimsExplorer(tiny["claims"])
+    assert "Verdicts are hidden" in _text(ce.status.value)
+    assert "contradicted" not in ce.table.value and "No agreement was signed" not in ce.table.value
+    ce.search.value = "signed agreement"  # the word search does not look inside the hidden explanations
+    assert "Showing 1 of 6" in _text(ce.status.value)
+    ce.search.value = "No agreement was"
+    assert "No statement matches" in _text(ce.status.value)
+    ce.search.value = ""
+    ce.show.value = True
+    assert "✗</span> contradicted" in ce.table.value and "No agreement was signed." in ce.table.value
+
+
+def test_claims_snapshot_keeps_the_verdicts_for_the_teacher_only(tiny):
+    snap = widgets.ClaimsExplorer(tiny["claims"])._repr_mimebundle_()["text/html"]
+    before, answers = snap.split('<details class="sl-answer">')
+    assert "contradicted" not in before and "contradicted" in answers
 
 
 # ------------------------------------------------------------------ quizzes

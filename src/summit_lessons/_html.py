@@ -15,8 +15,8 @@ import pandas as pd
 __all__ = ["esc", "table", "frame_table", "cell_text", "LIVE_NOTE"]
 
 #: The line every static snapshot carries, so a reader of a printed page knows what they miss.
-LIVE_NOTE = ('<p class="sl-live-note"><em>Printed snapshot. The live, interactive version is in the '
-             'notebook: run it in Jupyter to use the controls.</em></p>')
+LIVE_NOTE = ('<p class="sl-live-note"><em>A snapshot of this explorer as it opens. In the notebook, run in '
+             'Jupyter, its controls filter it.</em></p>')
 
 
 def esc(value: Any) -> str:
@@ -37,7 +37,7 @@ def table(caption: str, headers: Iterable[str], rows: Iterable[str], *, css: str
 def cell_text(value: Any) -> str:
     """Plain-text form of one DataFrame cell, as a reader should see it."""
     if isinstance(value, (list, tuple)):
-        return "; ".join(cell_text(v) for v in value)
+        return "; ".join(cell_text(v) for v in value) or "—"
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "—"
     if isinstance(value, (bool, np.bool_)):

@@ -111,6 +111,8 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
             kind = "solution" if "solution" in tags else "instructor"
             label = "Solution (teacher edition only)" if kind == "solution" else "Instructor note (teacher edition only)"
             cell.metadata["sl_box"] = {"kind": kind, "label": label}
+        if cell.cell_type == "markdown" and "hint" in tags:
+            cell.source = _hint_for_paper(cell.source)
         if cell.cell_type == "code":
             cell.metadata.setdefault("transient", {})["remove_source"] = not code_visible
             if not code_visible and not cell.outputs:
@@ -122,6 +124,19 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     return nb
 
 
+_HINT = re.compile(r"^\s*<details>\s*<summary>Hint</summary>(.*)</details>\s*$", re.S)
+
+
+def _hint_for_paper(source: str) -> str:
+    """A hint stays folded on screen; on paper, where nothing unfolds, a printed copy stands in."""
+    m = _HINT.match(source)
+    if not m:
+        return source
+    body = m.group(1).strip()
+    return (f'<details class="sl-hint"><summary>Hint</summary>\n\n{body}\n\n</details>\n'
+            f'<div class="sl-print-only">\n\n**Hint.** {body}\n\n</div>\n')
+
+
 def _prepare_output(out: Any, edition: str) -> None:
     data = out.get("data")
     if not data:
@@ -130,6 +145,8 @@ def _prepare_output(out: Any, edition: str) -> None:
         del data[WIDGET_MIME]  # the live widget cannot run in a handout: show its snapshot
     if edition == "student" and "text/html" in data:
         data["text/html"] = _ANSWER.sub("", data["text/html"])
+    elif "text/html" in data:  # the teacher reads the answers without unfolding them, on screen and on paper
+        data["text/html"] = data["text/html"].replace('<details class="sl-answer">', '<details class="sl-answer" open>')
     for mime in ("image/png", "image/jpeg", "image/svg+xml"):
         if mime in data:
             alt = out.get("metadata", {}).get(mime, {}).get("alt", "")

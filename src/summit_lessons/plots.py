@@ -400,7 +400,7 @@ def deadlines_chart(deadlines: pd.DataFrame | None = None, events: pd.DataFrame 
                 # What followed sits on its own line just below, so it never hides a due date.
                 xo = _span(ax, o, yi - 0.3, m["what followed"], size=12)
                 all_x.extend(xo)
-                ax.annotate(_wrap(f"{tl.date_label(o)}: {text}", 54, lines=4), (xo[0], yi - 0.3), xytext=(0, -9),
+                ax.annotate(_wrap(f"{tl.date_label(o)}: {text}", 54, lines=4), (xo[0], yi - 0.3), xytext=(0, -15),
                             textcoords="offset points", ha="center", va="top", fontsize=9.5)
         if all_x:
             pad = max((max(all_x) - min(all_x)) * 0.14, 12)

@@ -20,7 +20,7 @@ from . import timeline as tl
 from ._html import LIVE_NOTE, cell_text, esc, table
 from .data import load
 
-__all__ = ["TimelineExplorer", "ClaimsExplorer", "Quiz", "QuizSet", "html_table", "Table", "PHASES",
+__all__ = ["TimelineExplorer", "ClaimsExplorer", "Quiz", "QuizSet", "html_table", "event_table", "Table", "PHASES",
            "timeline_svg", "LOCAL"]
 
 #: Phases in story order, with the marker shape and colour that stand for each (never colour alone:
@@ -62,9 +62,30 @@ class Table:
         return {"text/html": self.to_html(), "text/plain": f"{self.caption}\n{text}"}
 
 
-def html_table(df: pd.DataFrame, caption: str) -> Table:
+def html_table(df: pd.DataFrame | pd.Series, caption: str) -> Table:
     """Show ``df`` as a captioned table; a named index (e.g. ``claim_id``) becomes the first column."""
+    if isinstance(df, pd.Series):
+        df = df.to_frame()
     return Table(df, caption)
+
+
+def event_table(events: pd.DataFrame, caption: str, columns: Sequence[str] = ("title", "summary"),
+                people: pd.DataFrame | None = None) -> Table:
+    """Events as a captioned table: a "when" column with the precision the source gives, then ``columns``.
+
+    A ``people`` column shows names (from ``people``, default the packaged table) rather than ids.
+    """
+    out = pd.DataFrame({"when": [tl.date_label(r) for _, r in events.iterrows()]}, index=events.index)
+    names = None
+    for col in columns:
+        if col == "people":
+            frame = load("people") if people is None else people
+            names = names or dict(zip(frame["person_id"], frame["name"]))
+            out[col] = [[names.get(p, p) for p in ps] for ps in events[col]]
+        else:
+            out[col] = events[col]
+    out.index.name = None
+    return Table(out, caption)
 
 
 # ---------------------------------------------------------------------------- snapshot support
@@ -249,7 +270,8 @@ class TimelineExplorer(_Snapshot, W.VBox):
     """
 
     def __init__(self, events: pd.DataFrame | None = None, *, people: pd.DataFrame | None = None,
-                 sources: pd.DataFrame | None = None, **kwargs: Any):
+                 sources: pd.DataFrame | None = None, phase: str | Sequence[str] = (),
+                 category: str | Sequence[str] = (), person: str = "", zone: str = LOCAL, **kwargs: Any):
         self.index = tl.EventIndex(events)
         ev = self.index.events
         people = load("people") if people is None else people
@@ -289,6 +311,10 @@ class TimelineExplorer(_Snapshot, W.VBox):
         super().__init__([W.HTML(_LIVE_CSS), help_text, controls, self.status, self.figure, self.table], **kwargs)
         self.add_class("sl-timeline-explorer")
         self.add_class("sl-live")
+        # Starting filters (e.g. one phase) make a shorter first view, and a shorter printed snapshot.
+        self.phase.value = (phase,) if isinstance(phase, str) else tuple(phase)
+        self.category.value = (category,) if isinstance(category, str) else tuple(category)
+        self.person.value, self.zone.value = person, zone
         for w in (self.phase, self.category, self.person, self.start, self.end, self.zone):
             w.observe(self._changed, names="value")
         self.reset_button.on_click(lambda _b: self.reset())
@@ -399,7 +425,7 @@ class TimelineExplorer(_Snapshot, W.VBox):
 
     def snapshot_html(self) -> str:
         return ('<div class="sl-snapshot sl-timeline-snapshot">'
-                f"{self.status.value}{self.figure.value}{self.table.value}{LIVE_NOTE}</div>")
+                f"{LIVE_NOTE}{self.status.value}{self.figure.value}{self.table.value}</div>")
 
     def summary_text(self) -> str:
         return f"Timeline explorer: {len(self.index.events)} events (run the notebook to use the filters)."
@@ -412,13 +438,19 @@ _VERDICT_SYMBOLS = {"corroborated": "✓", "partly-supported": "≈", "contradic
 
 
 class ClaimsExplorer(_Snapshot, W.VBox):
-    """The opinion piece's statements with their verdicts: filter by verdict, type, paragraph or word."""
+    """The opinion piece's statements: filter by type, paragraph or word, then reveal the verdicts.
 
-    def __init__(self, claims: pd.DataFrame | None = None, **kwargs: Any):
+    Verdicts start hidden (``show_verdicts=False``) so that a learner checks each statement
+    against the reference article before reading the package's verdict. Choosing a verdict in
+    the filter reveals them. The printed snapshot holds the verdicts in a teacher-only block.
+    """
+
+    def __init__(self, claims: pd.DataFrame | None = None, *, show_verdicts: bool = False, **kwargs: Any):
         self.claims = (load("claims") if claims is None else claims).reset_index(drop=True)
         verdicts = [v for v in _VERDICT_SYMBOLS if v in set(self.claims["verdict"])]
         types = sorted(set(self.claims["claim_type"]))
         paragraphs = sorted(set(int(p) for p in self.claims["paragraph"]))
+        self.show = W.Checkbox(value=show_verdicts, description="Show verdicts", indent=False)
         self.verdict = W.SelectMultiple(options=[(f"{_VERDICT_SYMBOLS[v]} {v}", v) for v in verdicts],
                                         rows=len(verdicts), description="Verdict")
         self.claim_type = W.SelectMultiple(options=types, rows=len(types), description="Type")
@@ -430,25 +462,41 @@ class ClaimsExplorer(_Snapshot, W.VBox):
         self.table = W.HTML()
         self.status.add_class("sl-status")
         self.table.add_class("sl-table-view")
-        self._rows = [self._row(r) for _, r in self.claims.iterrows()]
-        self._text = [f"{r['claim']} {r['explanation']} {' '.join(r['loaded_words'])}".lower()
-                      for _, r in self.claims.iterrows()]
-        controls = W.HBox([self.verdict, self.claim_type, W.VBox([self.paragraph, self.search, self.reset_button])],
+        rows = list(self.claims.iterrows())
+        self._rows = {True: [self._row(r, True) for _, r in rows], False: [self._row(r, False) for _, r in rows]}
+        self._text = {True: [f"{r['claim']} {r['explanation']} {' '.join(r['loaded_words'])}".lower() for _, r in rows],
+                      False: [f"{r['claim']} {' '.join(r['loaded_words'])}".lower() for _, r in rows]}
+        controls = W.HBox([self.verdict, self.claim_type,
+                           W.VBox([self.show, self.paragraph, self.search, self.reset_button])],
                           layout=W.Layout(flex_flow="row wrap", grid_gap="1em"))
         super().__init__([W.HTML(_LIVE_CSS), controls, self.status, self.table], **kwargs)
         self.add_class("sl-claims-explorer")
         self.add_class("sl-live")
-        for w in (self.verdict, self.claim_type, self.paragraph, self.search):
+        self.verdict.observe(self._verdict_chosen, names="value")
+        for w in (self.show, self.claim_type, self.paragraph, self.search):
             w.observe(lambda _c: self.update(), names="value")
         self.reset_button.on_click(lambda _b: self.reset())
         self.update()
 
     @staticmethod
-    def _row(r: pd.Series) -> str:
+    def _row(r: pd.Series, verdicts: bool) -> str:
         loaded = ", ".join(r["loaded_words"]) or "—"
-        return (f"<tr><td>{int(r['paragraph'])}</td><th scope=\"row\">{esc(r['claim'])}</th><td>{esc(r['claim_type'])}</td>"
-                f"<td><span aria-hidden=\"true\">{_VERDICT_SYMBOLS[r['verdict']]}</span> {esc(r['verdict'])}</td>"
-                f"<td>{esc(r['explanation'])}</td><td>{esc(loaded)}</td></tr>")
+        cells = (f"<tr><td>{int(r['paragraph'])}</td><th scope=\"row\">{esc(r['claim'])}</th>"
+                 f"<td>{esc(r['claim_type'])}</td>")
+        if verdicts:
+            cells += (f"<td><span aria-hidden=\"true\">{_VERDICT_SYMBOLS[r['verdict']]}</span> {esc(r['verdict'])}</td>"
+                      f"<td>{esc(r['explanation'])}</td>")
+        return cells + f"<td>{esc(loaded)}</td></tr>"
+
+    @staticmethod
+    def _headers(verdicts: bool) -> list[str]:
+        return ["¶", "Statement (in our words)", "Type"] + (["Verdict", "Why"] if verdicts else []) + ["Loaded words"]
+
+    def _verdict_chosen(self, change: dict[str, Any]) -> None:
+        if change["new"] and not self.show.value:
+            self.show.value = True  # observers redraw
+        else:
+            self.update()
 
     def mask(self) -> np.ndarray:
         """True for each claim that matches every filter."""
@@ -461,32 +509,45 @@ class ClaimsExplorer(_Snapshot, W.VBox):
             keep &= (self.claims["paragraph"] == self.paragraph.value).to_numpy()
         word = self.search.value.strip().lower()
         if word:
-            keep &= np.array([word in t for t in self._text], dtype=bool)
+            keep &= np.array([word in t for t in self._text[self.show.value]], dtype=bool)
         return keep
 
     def reset(self) -> None:
-        """Clear every filter."""
+        """Clear every filter (whether verdicts are shown stays as it is)."""
         self.verdict.value, self.claim_type.value, self.paragraph.value, self.search.value = (), (), 0, ""
         self.update()
+
+    def _table(self, keep: np.ndarray, verdicts: bool) -> str:
+        n = int(keep.sum())
+        caption = (f"{n} statements of the opinion piece and their verdicts against the reference article" if verdicts
+                   else f"{n} statements of the opinion piece (verdicts hidden)")
+        return table(caption, self._headers(verdicts), [self._rows[verdicts][i] for i in np.flatnonzero(keep)])
 
     def update(self) -> None:
         """Redraw the status line and the table."""
         keep = self.mask()
         n = int(keep.sum())
-        counts = self.claims.loc[keep, "verdict"].value_counts()
         if n == 0:
             self.status.value = ("<p role=\"status\"><strong>No statement matches</strong> these filters. "
                                  "Remove a filter or press <em>Reset filters</em>.</p>")
             self.table.value = ""
             return
-        by = ", ".join(f"{counts[v]} {v}" for v in _VERDICT_SYMBOLS if v in counts)
-        self.status.value = f"<p role=\"status\">Showing <strong>{n} of {len(keep)}</strong> statements: {esc(by)}.</p>"
-        self.table.value = table(f"{n} statements of the opinion piece and their verdicts against the reference article",
-                                 ["¶", "Statement (in our words)", "Type", "Verdict", "Why", "Loaded words"],
-                                 [self._rows[i] for i in np.flatnonzero(keep)])
+        if self.show.value:
+            counts = self.claims.loc[keep, "verdict"].value_counts()
+            by = ", ".join(f"{counts[v]} {v}" for v in _VERDICT_SYMBOLS if v in counts)
+            self.status.value = f"<p role=\"status\">Showing <strong>{n} of {len(keep)}</strong> statements: {esc(by)}.</p>"
+        else:
+            self.status.value = (f"<p role=\"status\">Showing <strong>{n} of {len(keep)}</strong> statements. Verdicts "
+                                 "are hidden: check a statement against the reference article first, then tick "
+                                 "<em>Show verdicts</em>.</p>")
+        self.table.value = self._table(keep, self.show.value)
 
     def snapshot_html(self) -> str:
-        return f'<div class="sl-snapshot sl-claims-snapshot">{self.status.value}{self.table.value}{LIVE_NOTE}</div>'
+        every = np.ones(len(self.claims), dtype=bool)
+        answers = ('<details class="sl-answer"><summary>Verdicts (teacher edition)</summary>'
+                   f"{self._table(every, True)}</details>")
+        return (f'<div class="sl-snapshot sl-claims-snapshot">{LIVE_NOTE}{self.status.value}{self.table.value}'
+                f"{answers if not self.show.value else ''}</div>")
 
     def summary_text(self) -> str:
         return f"Claims explorer: {len(self.claims)} statements (run the notebook to use the filters)."
