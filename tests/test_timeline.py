@@ -101,3 +101,12 @@ def test_month_periods_keep_their_precision(events):
     assert label == f"{row['date']:%b}–{row['end_date']:%b %Y}"  # e.g. "May–Jul 2025", no invented day
     _, last = tl.period_bounds(events.loc[[row.name]])
     assert last.iloc[0] == row["end_date"] + pd.offsets.MonthEnd(0)  # the period runs to the end of its last month
+
+
+def test_named_durations_carry_their_precision(events):
+    table = tl.durations({"The talks": ("2025-08-15-meeting-begins", "2025-08-15-meeting-ends"),
+                          "Between the landings": ("2025-08-15-trump-lands", "2025-08-15-putin-lands")}, events)
+    talks = tl.duration("2025-08-15-meeting-begins", "2025-08-15-meeting-ends", events)
+    assert list(table["interval"]) == ["The talks", "Between the landings"]
+    assert table["length"].iloc[0] == "≈ " + tl.format_duration(talks)  # both ends are approximate
+    assert table["length"].iloc[1] == "33 min" and not table["approximate"].iloc[1]  # 10:22 and 10:55, both exact

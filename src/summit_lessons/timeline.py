@@ -12,7 +12,7 @@ import pandas as pd
 
 from .data import load
 
-__all__ = ["ZONES", "EventIndex", "ordered", "filter_events", "period_bounds", "format_duration", "date_label", "clock_table", "duration", "gaps", "summit_day"]
+__all__ = ["ZONES", "EventIndex", "ordered", "filter_events", "period_bounds", "format_duration", "durations", "date_label", "clock_table", "duration", "gaps", "summit_day"]
 
 #: The clocks the summit-day lesson compares, in reading order (label -> IANA zone).
 ZONES: dict[str, str] = {
@@ -204,3 +204,18 @@ def format_duration(td: pd.Timedelta) -> str:
     minutes = int(td.total_seconds() // 60)
     hours, mins = divmod(minutes, 60)
     return f"{hours} h {mins} min" if hours else f"{mins} min"
+
+
+def durations(pairs: dict[str, tuple[str, str]], events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per named interval ``{"The talks": (start_id, end_id)}``: its ends, length and precision.
+
+    The length is approximate when either end's time is approximate in the source.
+    """
+    ev = _events(events).set_index("event_id")
+    rows = []
+    for name, (a, b) in pairs.items():
+        length = duration(a, b, events)
+        approx = bool(ev.at[a, "time_approx"] or ev.at[b, "time_approx"])
+        rows.append({"interval": name, "from": ev.at[a, "title"], "to": ev.at[b, "title"],
+                     "length": ("≈ " if approx else "") + format_duration(length), "approximate": approx})
+    return pd.DataFrame(rows)
