@@ -104,6 +104,16 @@ def test_handouts_make_no_requests_and_show_every_image(browser, handouts):
         assert all(i["alt"] for i in images), f"{name}: an image has no alt text"
 
 
+def test_real_student_handouts_hold_no_answers(handouts):
+    """The fixture tests prove the rules; this checks them on the six real lessons."""
+    for student in sorted((handouts / "student").glob("*.html")):
+        teacher = handouts / "teacher" / student.name
+        s, t = student.read_text(encoding="utf-8"), teacher.read_text(encoding="utf-8")
+        assert '<details class="sl-answer"' not in s and "teacher edition only" not in s, student.name
+        assert '<details class="sl-answer" open>' in t and "Solution (teacher edition only)" in t, teacher.name
+        assert "Instructor note (teacher edition only)" in t, teacher.name
+
+
 # ------------------------------------------------------------------ 3. axe-core
 
 
