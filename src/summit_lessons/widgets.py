@@ -150,6 +150,36 @@ def _days(t: Any) -> float:
         if getattr(t, "tzinfo", None) else (pd.Timestamp(t) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
 
 
+class _Marks:
+    """What the timeline figure needs of each event, computed once per explorer.
+
+    Re-filtering then only picks rows out of plain lists, which keeps a redraw to a few
+    milliseconds instead of a pandas pass per click.
+    """
+
+    def __init__(self, events: pd.DataFrame):
+        first, last = tl.period_bounds(events) if len(events) else (events["date"], events["date"])
+        self.phase = list(events["phase"])
+        self.dates = [tl.date_label(r) for _, r in events.iterrows()]
+        self.label = [f"{d}: {t}" for d, t in zip(self.dates, events["title"])]
+        self.day_precise = [p == "day" for p in events["date_precision"]]
+        self.day = [d.toordinal() if hasattr(d, "toordinal") else None for d in events["date"]]
+        self.first = [_days(d) for d in first]
+        self.end = [_days(d) + 1 for d in last]  # a period runs to the end of its last day
+        self.utc = list(events["timestamp_utc"])
+        self.local = list(events["timestamp"])
+        self.approx = [bool(a) for a in events["time_approx"]] if "time_approx" in events else [False] * len(events)
+        self._hours: dict[str, list[float | None]] = {}
+
+    def hours(self, zone: str) -> list[float | None]:
+        """Each timed event's clock time in ``zone`` (hours after midnight of the first one's day)."""
+        if zone not in self._hours:
+            name = tl.ZONES.get(zone)
+            stamps = [None if pd.isna(u) else (u.tz_convert(name) if name else loc) for u, loc in zip(self.utc, self.local)]
+            self._hours[zone] = [None if t is None else t.toordinal() * 24 + t.hour + t.minute / 60 for t in stamps]
+        return self._hours[zone]
+
+
 def timeline_svg(events: pd.DataFrame, zone: str = LOCAL) -> str:
     """An accessible SVG timeline of ``events`` (ordered, as from :class:`timeline.EventIndex`).
 
@@ -158,29 +188,33 @@ def timeline_svg(events: pd.DataFrame, zone: str = LOCAL) -> str:
     the figure keeps the precision of the source. When every event is on one day and has a time,
     the axis is that day's clock in ``zone``.
     """
-    lanes = [p for p in PHASES if p in set(events["phase"])]
-    height = _TOP + _LANE * max(len(lanes), 1) + 68
-    if events.empty:
+    marks = _Marks(events)
+    return _svg(marks, list(range(len(events))), zone)
+
+
+def _svg(marks: _Marks, rows: list[int], zone: str) -> str:
+    if not rows:
         return (f'<svg class="sl-timeline-svg" role="img" viewBox="0 0 {_W} 80" width="{_W}" height="80" '
                 'aria-label="Empty timeline: no event matches the filters."><text x="20" y="44" '
                 'font-size="15">No event matches the filters.</text></svg>')
-    timed = events["timestamp_utc"].notna()
-    one_day = events["date"].nunique() == 1 and (events["date_precision"] == "day").all() and timed.any()
-    zone_name = tl.ZONES.get(zone)
+    present = {marks.phase[i] for i in rows}
+    lanes = [p for p in PHASES if p in present]
+    height = _TOP + _LANE * max(len(lanes), 1) + 68
+    hours = marks.hours(zone)
+    timed = [i for i in rows if hours[i] is not None]
+    one_day = len({marks.day[i] for i in rows}) == 1 and all(marks.day_precise[i] for i in rows) and bool(timed)
     if one_day:
-        shown = events[timed]
-        stamps = [t.tz_convert(zone_name) if zone_name else loc for t, loc in zip(shown["timestamp_utc"], shown["timestamp"])]
-        base = stamps[0].normalize()
-        xs0 = [(t - base).total_seconds() / 3600 for t in stamps]
+        shown = timed
+        base = 24 * int(min(hours[i] for i in shown) // 24)
+        xs0 = [hours[i] - base for i in shown]
         xs1 = xs0
         lo, hi = min(xs0) - 0.5, max(xs0) + 0.5
         mode = "hours"
-        axis_label = f"Time of day ({zone if zone_name else 'local time of each event'})"
+        axis_label = f"Time of day ({zone if zone in tl.ZONES else 'local time of each event'})"
     else:
-        shown = events
-        first, last = tl.period_bounds(shown)
-        xs0 = [_days(d) for d in first]
-        xs1 = [_days(d) + 1 for d in last]  # a period runs to the end of its last day
+        shown = rows
+        xs0 = [marks.first[i] for i in shown]
+        xs1 = [marks.end[i] for i in shown]
         lo, hi = min(xs0), max(xs1)
         pad = max((hi - lo) * 0.02, 3)
         lo, hi = lo - pad, hi + pad
@@ -190,7 +224,7 @@ def timeline_svg(events: pd.DataFrame, zone: str = LOCAL) -> str:
     # Years of background and months of 2025 do not fit one linear scale: when the events span
     # more than 18 months, the years before the latest one get a narrow segment of their own,
     # set off by a break mark and named in the axis label.
-    latest_year = int(pd.Timestamp(max(xs0), unit="D").year)
+    latest_year = int(pd.Timestamp(max(xs0), unit="D").year) if mode == "months" else 0
     split = _days(pd.Timestamp(year=latest_year, month=1, day=1)) if mode == "months" else None
     broken = split is not None and hi - lo > 548 and lo < split - 30
     left_w = plot_w * 0.24 if broken else 0.0
@@ -224,22 +258,20 @@ def timeline_svg(events: pd.DataFrame, zone: str = LOCAL) -> str:
     for k, line in enumerate(axis_label.split("\n")):
         parts.append(f'<text x="{_LEFT}" y="{axis_y + 38 + 16 * k}" font-size="12.5">{esc(line)}</text>')
     counts: dict[str, int] = {}
-    for (_, row), a, b in zip(shown.iterrows(), xs0, xs1):
-        lane = lanes.index(row["phase"])
-        y = _TOP + _LANE * lane + _LANE / 2
-        shape, colour = PHASES[row["phase"]]
-        label = f"{tl.date_label(row)}: {row['title']}"
-        counts[row["phase"]] = counts.get(row["phase"], 0) + 1
-        if mode == "months" and row["date_precision"] != "day" or (mode == "months" and b - a > 1):
+    for i, a, b in zip(shown, xs0, xs1):
+        phase = marks.phase[i]
+        y = _TOP + _LANE * lanes.index(phase) + _LANE / 2
+        shape, colour = PHASES[phase]
+        counts[phase] = counts.get(phase, 0) + 1
+        if mode == "months" and (not marks.day_precise[i] or b - a > 1):
             parts.append(f'<rect x="{x(a):.1f}" y="{y - 5:.1f}" width="{x(b) - x(a):.1f}" height="10" fill="#ffffff" '
-                         f'stroke="{colour}" stroke-width="2" opacity="0.9"><title>{esc(label)}</title></rect>')
+                         f'stroke="{colour}" stroke-width="2" opacity="0.9"><title>{esc(marks.label[i])}</title></rect>')
         else:
-            parts.append(_marker(shape, x(a), y, colour, bool(row.get("time_approx", False)) and mode == "hours", label))
-    first_label, last_label = tl.date_label(shown.iloc[0]), tl.date_label(shown.iloc[-1])
-    desc = (f"Timeline of {len(shown)} event{'s' if len(shown) != 1 else ''} from {first_label} to {last_label}; "
-            + ", ".join(f"{counts.get(p, 0)} {p}" for p in lanes) + ".")
-    if one_day and len(shown) < len(events):
-        desc += f" {len(events) - len(shown)} more on this day have no time and are in the table only."
+            parts.append(_marker(shape, x(a), y, colour, marks.approx[i] and mode == "hours", marks.label[i]))
+    desc = (f"Timeline of {len(shown)} event{'s' if len(shown) != 1 else ''} from {marks.dates[shown[0]]} to "
+            f"{marks.dates[shown[-1]]}; " + ", ".join(f"{counts.get(p, 0)} {p}" for p in lanes) + ".")
+    if one_day and len(shown) < len(rows):
+        desc += f" {len(rows) - len(shown)} more on this day have no time and are in the table only."
     return (f'<svg class="sl-timeline-svg" role="img" viewBox="0 0 {_W} {height}" width="{_W}" height="{height}" '
             f'aria-label="{esc(desc)}" font-family="DejaVu Sans, sans-serif">'
             f'<desc>{esc(desc)}</desc>{"".join(parts)}</svg>')
@@ -302,6 +334,7 @@ class TimelineExplorer(_Snapshot, W.VBox):
         self.figure.add_class("sl-figure")
         self.table.add_class("sl-table-view")
         self._rows_cache: dict[str, list[str]] = {}
+        self._marks = _Marks(ev)
         help_text = W.HTML("<p class=\"sl-help\">Select one or more phases or categories (Ctrl- or ⌘-click to "
                            "pick several; none selected means all). The table lists every matching event "
                            "with its sources.</p>")
@@ -409,8 +442,7 @@ class TimelineExplorer(_Snapshot, W.VBox):
             return status, "", ""
         status = (f"<p role=\"status\">Showing <strong>{n} of {total}</strong> events"
                   + (f" ({esc(described)})" if described else "") + f"; times in {esc(clock)}.</p>")
-        chosen = self.index.events.loc[mask]
-        figure = timeline_svg(chosen, zone) + _legend_html()
+        figure = _svg(self._marks, np.flatnonzero(mask).tolist(), zone) + _legend_html()
         rows = self._rows(zone)
         picked = [rows[i] for i in np.flatnonzero(mask)]
         tbl = table(f"The {n} matching events, in time order, with their sources",
