@@ -210,3 +210,14 @@ def test_a_data_change_without_make_execute_fails_nbval(datacopy):
                           "notebooks/02_summit_day.ipynb"], cwd=root, env=env, capture_output=True, text=True)
     assert run.returncode == 1, run.stdout[-2000:]
     assert "Meeting ends (edited in a local copy)" in run.stdout
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_markdown_tables_name_every_column(path):
+    """An empty header cell leaves a screen reader with an unnamed column (axe: empty-table-header)."""
+    for text in _markdown(_nb(path)):
+        lines = text.splitlines()
+        for header, rule in zip(lines, lines[1:]):
+            if re.fullmatch(r"\|(\s*:?-{3,}:?\s*\|)+", rule.strip()):
+                cells = [c.strip() for c in header.strip().strip("|").split("|")]
+                assert all(cells), f"unnamed column in table header: {header}"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import html
 import json
 import os
 import re
@@ -235,10 +234,7 @@ def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) 
     exporter = exporter or _exporter()
     body, _ = exporter.from_notebook_node(prepared, resources={"sl": sl})
     # A link to another lesson notebook leads to that lesson's handout of the same edition.
-    body = _NOTEBOOK_LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
-    # An empty header cell (pandas' index corner, a key-value table's blank header) names nothing:
-    # as a data cell it no longer tells a screen reader that a header is missing.
-    return body.replace("<th></th>", "<td></td>")
+    return _NOTEBOOK_LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
 
 
 # ---------------------------------------------------------------------------- index page
@@ -248,17 +244,12 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str]) -> str:
 
     ``metas`` are the notebooks' ``summit_lessons`` metadata, each with ``file_stem`` added.
     """
-    editions = [e for e in EDITIONS if e in set(editions)]
+    from .lessons import lesson_map_html
+
+    chosen = [e for e in EDITIONS if e in set(editions)]
     css = (TEMPLATES / "summit_handout" / "handout.css").read_text(encoding="utf-8")
-    rows = []
-    for m in sorted(metas, key=lambda m: m["order"]):
-        links = " ".join(f'<a href="{e}/{html.escape(m["file_stem"])}.html">{_LABELS[e]}<span class="sl-visually-hidden">: '
-                         f'{html.escape(m["title"])}</span></a><br>' for e in editions)
-        objectives = "".join(f"<li>{html.escape(o)}</li>" for o in m["objectives"])
-        rows.append(f'<tr><td>{m["order"]}</td><th scope="row">{html.escape(m["title"])}</th><td>{links}</td>'
-                    f'<td>{m["teaching_minutes"]}</td><td>{m["exercise_minutes"]}</td><td><ul>{objectives}</ul></td></tr>')
-    total_t = sum(int(m["teaching_minutes"]) for m in metas)
-    total_e = sum(int(m["exercise_minutes"]) for m in metas)
+    lesson_map = lesson_map_html(metas=metas, link_suffix=None, handouts=[(e, _LABELS[e]) for e in chosen],
+                                 caption="Lesson map: the lessons in reading order, with their handouts")
     latest = max((m["accurate_as_of"] for m in metas), default="")
     dated = f"<p>Accurate as of {_date_text(latest)} (the latest event in the sources).</p>" if latest else ""
     return f"""<!DOCTYPE html>
@@ -279,15 +270,7 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str]) -> str:
 The student edition leaves out the solutions and the instructor notes; the teacher edition has them, each in a
 labelled box. Every handout works offline.</p>
 {dated}
-<table class="sl-lesson-map">
-<caption>Lesson map: the lessons in reading order, with their handouts</caption>
-<thead><tr><th scope="col">#</th><th scope="col">Lesson</th><th scope="col">Handouts</th><th scope="col">Teaching (min)</th>
-<th scope="col">Exercises (min)</th><th scope="col">Learners will be able to…</th></tr></thead>
-<tbody>
-{"".join(rows)}
-</tbody>
-<tfoot><tr><th scope="row" colspan="3">Total</th><td>{total_t}</td><td>{total_e}</td><td></td></tr></tfoot>
-</table>
+{lesson_map}
 </main>
 </body>
 </html>
@@ -327,7 +310,7 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
     Raises :class:`BuildError` (and leaves ``out`` as it was) when a notebook fails or the
     folder cannot be written.
     """
-    from .lessons import lesson_meta, notebook_paths
+    from .lessons import lesson_metas, notebook_paths
 
     started = time.perf_counter()
     say = progress or (lambda _m: None)
@@ -339,12 +322,10 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
     paths = [Path(p) for p in notebooks] if notebooks is not None else notebook_paths()
     if not paths:
         raise BuildError("no lesson notebooks found")
-    metas = []
-    for p in paths:
-        try:
-            metas.append({**lesson_meta(p), "file_stem": p.stem})
-        except (KeyError, json.JSONDecodeError) as exc:
-            raise BuildError(f"{p.name}: {exc}") from None
+    try:
+        metas = lesson_metas(paths)
+    except (KeyError, json.JSONDecodeError) as exc:
+        raise BuildError(str(exc)) from None
 
     env_key = _environment_key(data_dir())
     cache = Path(cache_dir) if cache_dir is not None else None
@@ -369,8 +350,6 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
         def run(p: Path) -> tuple[Path, Any, float]:
             t0 = time.perf_counter()
             return p, _execute(p, timeout), time.perf_counter() - t0
-
-        from . import execute  # noqa: F401  # before the threads start, so the import happens once
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(run, p) for p in todo]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .locations import notebooks_dir
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-__all__ = ["REQUIRED_KEYS", "notebook_paths", "lesson_meta", "lesson_map", "lesson_map_html", "lesson_map_markdown",
+__all__ = ["REQUIRED_KEYS", "notebook_paths", "lesson_meta", "lesson_metas", "lesson_map", "lesson_map_html", "lesson_map_markdown",
            "update_readme"]
 
 REQUIRED_KEYS = ("order", "slug", "title", "audience", "level", "prerequisites", "teaching_minutes",
@@ -66,21 +66,45 @@ def lesson_map(folder: str | Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("order").sort_index()
 
 
-def lesson_map_html(folder: str | Path | None = None, link_suffix: str = ".ipynb") -> str:
-    """The lesson map as an accessible HTML table; each title links to its notebook or handout."""
-    lm = lesson_map(folder)
-    head = ("<table class=\"sl-lesson-map\"><caption>Lesson map: the six notebooks in reading order</caption>"
-            "<thead><tr><th scope=\"col\">#</th><th scope=\"col\">Lesson</th><th scope=\"col\">Teaching (min)</th>"
-            "<th scope=\"col\">Exercises (min)</th><th scope=\"col\">Learners will be able to…</th></tr></thead><tbody>")
+def lesson_metas(paths: Iterable[str | Path] | None = None) -> list[dict[str, Any]]:
+    """Each lesson's metadata plus its ``file_stem``, in reading order (no pandas needed)."""
+    found = notebook_paths() if paths is None else [Path(p) for p in paths]
+    return sorted(({**lesson_meta(p), "file_stem": Path(p).stem} for p in found), key=lambda m: m["order"])
+
+
+def lesson_map_html(folder: str | Path | None = None, link_suffix: str | None = ".ipynb", *,
+                    metas: list[dict[str, Any]] | None = None, handouts: Sequence[tuple[str, str]] = (),
+                    caption: str | None = None) -> str:
+    """The lesson map as an accessible HTML table, with minutes, objectives and totals.
+
+    Each title links to ``file_stem + link_suffix`` (no link when ``link_suffix`` is None);
+    ``handouts`` adds a column of links, one per ``(folder, label)``, to ``folder/file_stem.html``.
+    """
+    metas = lesson_metas(notebook_paths(folder)) if metas is None else metas
+    caption = caption or f"Lesson map: the {len(metas)} lessons in reading order"
+    cols = ["#", "Lesson"] + (["Handouts"] if handouts else []) + ["Teaching (min)", "Exercises (min)",
+                                                                  "Learners will be able to…"]
+    head = (f'<table class="sl-lesson-map"><caption>{html.escape(caption)}</caption><thead><tr>'
+            + "".join(f'<th scope="col">{c}</th>' for c in cols) + "</tr></thead><tbody>")
     body = []
-    for order, r in lm.iterrows():
-        target = html.escape(Path(r["notebook"]).stem + link_suffix, quote=True)
-        objectives = "".join(f"<li>{html.escape(o)}</li>" for o in r["objectives"])
-        body.append(f"<tr><td>{order}</td><td><a href=\"{target}\">{html.escape(r['title'])}</a></td>"
-                    f"<td>{r['teaching_minutes']}</td><td>{r['exercise_minutes']}</td><td><ul>{objectives}</ul></td></tr>")
-    total_t, total_e = int(lm["teaching_minutes"].sum()), int(lm["exercise_minutes"].sum())
-    foot = (f"</tbody><tfoot><tr><th scope=\"row\" colspan=\"2\">Total</th><td>{total_t}</td><td>{total_e}</td><td></td></tr>"
-            "</tfoot></table>")
+    for m in metas:
+        title = html.escape(m["title"])
+        if link_suffix is not None:
+            title = f'<a href="{html.escape(m["file_stem"] + link_suffix, quote=True)}">{title}</a>'
+        cells = [str(m["order"]), title]
+        if handouts:
+            # The visually hidden part names the lesson, so each link makes sense on its own.
+            cells.append("".join(f'<a href="{d}/{html.escape(m["file_stem"], quote=True)}.html">{html.escape(label)}'
+                                 f'<span class="sl-visually-hidden">: {html.escape(m["title"])}</span></a><br>'
+                                 for d, label in handouts))
+        objectives = "".join(f"<li>{html.escape(o)}</li>" for o in m["objectives"])
+        cells += [str(m["teaching_minutes"]), str(m["exercise_minutes"]), f"<ul>{objectives}</ul>"]
+        body.append("<tr>" + "".join(f'<th scope="row">{c}</th>' if i == 1 else f"<td>{c}</td>"
+                                     for i, c in enumerate(cells)) + "</tr>")
+    total_t = sum(int(m["teaching_minutes"]) for m in metas)
+    total_e = sum(int(m["exercise_minutes"]) for m in metas)
+    foot = (f'</tbody><tfoot><tr><th scope="row" colspan="{len(cols) - 3}">Total</th><td>{total_t}</td>'
+            f"<td>{total_e}</td><td></td></tr></tfoot></table>")
     return head + "".join(body) + foot
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import timeline as tl
-from ._html import LIVE_NOTE, cell_text, esc, table
+from ._html import LIVE_NOTE, cell_text, esc, frame_table, table
 from .data import load
 
 __all__ = ["TimelineExplorer", "ClaimsExplorer", "Quiz", "QuizSet", "html_table", "event_table", "Table", "PHASES",
@@ -53,9 +53,8 @@ class Table:
         self.caption = caption
 
     def to_html(self) -> str:
-        rows = ("<tr>" + "".join(f"<td>{esc(cell_text(v))}</td>" for v in rec) + "</tr>"
-                for rec in self.frame.itertuples(index=False, name=None))
-        return table(self.caption, [str(c).replace("_", " ") for c in self.frame.columns], rows)
+        # Column names read as words ("in_meeting" -> "in meeting"); the cells as plots' tables do.
+        return frame_table(self.frame.rename(columns=lambda c: str(c).replace("_", " ")), self.caption)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
         text = self.frame.map(cell_text).to_string(index=False) if len(self.frame) else "(no rows)"
@@ -146,8 +145,11 @@ def _ticks(lo: float, hi: float, mode: str) -> list[tuple[float, str]]:
 
 
 def _days(t: Any) -> float:
-    return (pd.Timestamp(t).tz_localize(None) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1) \
-        if getattr(t, "tzinfo", None) else (pd.Timestamp(t) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+    """Days since 1970-01-01 (the figure's horizontal unit); a time zone, if any, is dropped."""
+    ts = pd.Timestamp(t)
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return (ts - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
 
 
 class _Marks:
