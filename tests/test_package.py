@@ -64,12 +64,26 @@ def test_validate_command_prints_every_problem(datacopy, capsys):
     assert "2 problems found" in err
 
 
-def test_notebooks_command_copies_and_refuses_to_overwrite(tmp_path, capsys):
+def test_notebooks_command_writes_student_edition_and_keeps_learner_changes(tmp_path, capsys):
+    import json
+
     names = sorted(p.name for p in cli.notebooks_dir().glob("*.ipynb"))
     assert cli.main(["notebooks", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == names
-    assert cli.main(["notebooks", str(tmp_path)]) == 1
-    assert "already exists" in capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert f"{len(names)} written" in out and "next: jupyter lab" in out
+    for name in names:
+        cells = json.loads((tmp_path / name).read_text())["cells"]
+        tags = [set(c["metadata"].get("tags", [])) for c in cells]
+        assert not any(t & {"solution", "instructor"} for t in tags), name
+        assert sum("exercise" in t for t in tags) == sum("answer" in t for t in tags) > 0, name
+    mine = tmp_path / names[2]
+    mine.write_text(mine.read_text().replace("Your answer.", "Your answer. About 22:32"))
+    (tmp_path / names[0]).unlink()
+    assert cli.main(["notebooks", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 written" in out and f"kept your changed {names[2]}" in out
+    assert "About 22:32" in mine.read_text()
 
 
 @pytest.mark.slow

@@ -1,7 +1,7 @@
 """summit_lessons: teaching notebooks and curated tables on the 2025 Russia–United States summit
 in Anchorage, Alaska.
 
-``load("events")`` returns a validated, typed table; see :mod:`summit_lessons.data`.
+``load("events")`` returns a validated, typed table; see :mod:`summit_lessons.loader`.
 Submodules are imported on first use (pandas by the tables, matplotlib by :mod:`plots`,
 ipywidgets by :mod:`widgets`), so ``import summit_lessons`` and commands that need none of
 them, such as a handout rebuild from the cache, start at once.
@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 
 _FROM_DATA = ("DataError", "Problem", "data_dir", "load", "load_all", "overview", "table_names", "validate")
-_SUBMODULES = ("data", "timeline", "plots", "widgets", "quizzes", "lessons", "handouts", "bundle", "execute", "cli")
+_SUBMODULES = ("loader", "timeline", "plots", "widgets", "quizzes", "lessons", "handouts", "bundle", "execute", "cli")
 
 __all__ = [*_FROM_DATA, "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .data import DataError, Problem, data_dir, load, load_all, overview, table_names, validate  # noqa: F401
+    from .loader import DataError, Problem, data_dir, load, load_all, overview, table_names, validate  # noqa: F401
 
 
 def _package_version() -> str:
@@ -35,7 +35,7 @@ def __getattr__(name: str) -> Any:
         globals()["__version__"] = _package_version()
         return globals()["__version__"]
     if name in _FROM_DATA:
-        return getattr(importlib.import_module(".data", __name__), name)
+        return getattr(importlib.import_module(".loader", __name__), name)
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'summit_lessons' has no attribute {name!r}")

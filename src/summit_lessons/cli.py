@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from .locations import notebooks_dir
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .data import table_names, validate
+    from .loader import table_names, validate
 
     problems = validate(args.dir)
     if problems:
@@ -27,20 +26,14 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _notebooks(args: argparse.Namespace) -> int:
-    dest = Path(args.dest)
-    src = notebooks_dir()
-    names = sorted(p.name for p in src.glob("*.ipynb"))
-    if not names:
-        print(f"error: no notebooks found in {src}", file=sys.stderr)
-        return 1
-    clashes = [n for n in names if (dest / n).exists()]
-    if clashes and not args.force:
-        print(f"error: {dest / clashes[0]} already exists (use --force to overwrite)", file=sys.stderr)
-        return 1
-    dest.mkdir(parents=True, exist_ok=True)
-    for n in names:
-        shutil.copyfile(src / n, dest / n)
-    print(f"copied {len(names)} notebooks to {dest}")
+    from .editions import copy_edition
+
+    report = copy_edition(args.dest, args.edition)
+    print(f"{args.edition} edition in {report.dest}: {len(report.written)} written, "
+          f"{len(report.unchanged)} already up to date, {len(report.kept)} changed by you and kept")
+    for name in report.kept:
+        print(f"  kept your changed {name} (delete it to get a fresh copy)")
+    print(f"next: jupyter lab {report.dest}   (open 00_start_here.ipynb first)")
     return 0
 
 
@@ -96,9 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", nargs="?", default=None, help="data folder (default: the packaged data)")
     p.set_defaults(func=_validate)
 
-    p = sub.add_parser("notebooks", help="copy the lesson notebooks to a folder")
+    p = sub.add_parser("notebooks", help="copy the lesson notebooks (student or teacher edition) to a folder")
     p.add_argument("dest", help="folder to copy the notebooks into")
-    p.add_argument("--force", action="store_true", help="overwrite notebooks already there")
+    p.add_argument("--edition", choices=["student", "teacher"], default="student",
+                   help="student (default): no solutions or instructor notes; teacher: everything")
     p.set_defaults(func=_notebooks)
 
     p = sub.add_parser("handouts", help="build the student and teacher HTML handouts and their index")

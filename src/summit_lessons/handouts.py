@@ -12,7 +12,6 @@ folder and moves it into place at the end, so a failed build leaves the previous
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -92,21 +91,22 @@ def _date_text(iso: str) -> str:
 def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     """A copy of an executed notebook prepared for one edition (the template does the rest).
 
-    Student: solution and instructor cells removed, quiz answers removed, code inputs hidden
-    unless ``show_code``. Teacher: everything, with solution and instructor cells marked for a
+    The cells are :func:`summit_lessons.editions.make_edition`'s; on top of that, student: quiz
+    answers removed, code inputs hidden unless ``show_code``. Teacher: everything, with solution and instructor cells marked for a
     labelled box, and code shown. Widget views give way to their static HTML snapshot.
     """
+    from .editions import HIDDEN_TAGS, make_edition
+
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}: use student, teacher or both")
-    nb = copy.deepcopy(nb)
+    nb = make_edition(nb, edition)  # the same cells as the edition's notebook
     nb.metadata.pop("widgets", None)
     code_visible = show_code or edition == "teacher"
     cells = []
     for cell in nb.cells:
         tags = set(cell.metadata.get("tags", []))
-        if edition == "student" and tags & {"solution", "instructor"}:
-            continue
-        if edition == "teacher" and tags & {"solution", "instructor"}:
+        cell.metadata.pop("jupyter", None)  # on paper nothing is collapsed: the box labels it
+        if tags & HIDDEN_TAGS:
             kind = "solution" if "solution" in tags else "instructor"
             label = "Solution (teacher edition only)" if kind == "solution" else "Instructor note (teacher edition only)"
             cell.metadata["sl_box"] = {"kind": kind, "label": label}

@@ -27,7 +27,7 @@ from matplotlib.patches import Patch
 
 from . import timeline as tl
 from ._html import frame_table
-from .data import load
+from .loader import load
 
 __all__ = ["Chart", "Style", "OKABE_ITO", "SERIES", "VERDICTS", "VERDICT_SYMBOLS", "show", "png_bytes",
            "territory_chart", "summit_day_chart", "offer_chart", "verdicts_chart", "deadlines_chart"]

@@ -1,4 +1,4 @@
-"""Self-check questions: one JSON file per lesson in ``summit_lessons/quizzes/``.
+"""Self-check questions: one JSON file per lesson in ``summit_lessons/quiz_data/``.
 
 Each file is a list of questions::
 
@@ -21,7 +21,7 @@ __all__ = ["questions", "lesson_quiz"]
 
 def questions(slug: str) -> list[dict[str, Any]]:
     """The self-check questions of one lesson (e.g. ``"02_summit_day"``)."""
-    path = package_dir() / "quizzes" / f"{slug}.json"
+    path = package_dir() / "quiz_data" / f"{slug}.json"
     if not path.is_file():
         raise FileNotFoundError(f"no self-check questions for lesson {slug!r} ({path})")
     return json.loads(path.read_text(encoding="utf-8"))

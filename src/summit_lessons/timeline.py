@@ -10,7 +10,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from .data import load
+from .loader import load
 
 __all__ = ["ZONES", "EventIndex", "ordered", "filter_events", "period_bounds", "format_duration", "durations", "date_label", "clock_table", "duration", "gaps", "summit_day"]
 

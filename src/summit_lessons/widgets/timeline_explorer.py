@@ -1,27 +1,18 @@
-"""Interactive views for the lessons: the timeline explorer, the claims explorer, quizzes, tables.
-
-Every widget works the same with and without a kernel: it writes by setting ``HTML.value``
-(never by printing inside ``with out:``), so plain pytest can drive it and nbval sees stable
-outputs. Each widget also carries a static HTML snapshot of its starting state in its display
-bundle (``text/html``): JupyterLab shows the live widget, while a handout or a code host, which
-cannot run Python, shows the snapshot with a line saying the live version is in the notebook.
-
-All data text passes through :func:`summit_lessons._html.esc` before it reaches a page.
-"""
+"""The timeline explorer: filters, a clock choice and an SVG figure of the events."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from . import timeline as tl
-from ._html import LIVE_NOTE, cell_text, esc, frame_table, table
-from .data import load
+from .. import timeline as tl
+from .._html import LIVE_NOTE, esc, table
+from ..loader import load
+from .tables import _LIVE_CSS, _Snapshot
 
-__all__ = ["TimelineExplorer", "ClaimsExplorer", "Quiz", "QuizSet", "html_table", "event_table", "Table", "PHASES",
-           "timeline_svg", "LOCAL"]
+__all__ = ["TimelineExplorer", "timeline_svg", "PHASES", "LOCAL"]
 
 #: Phases in story order, with the marker shape and colour that stand for each (never colour alone:
 #: each phase also has its own shape and its lane is labelled in words).
@@ -33,76 +24,6 @@ PHASES: dict[str, tuple[str, str]] = {
 }
 #: The time-zone choice that shows each event in the local time the source gives.
 LOCAL = "Local time of the event"
-
-
-#: Table style for the live widgets (JupyterLab has none for plain tables); handouts bring their own.
-_LIVE_CSS = ("<style>.sl-live .sl-table{border-collapse:collapse;margin:.5em 0}"
-                       ".sl-live .sl-table caption{text-align:left;font-weight:600;padding:.25em 0}"
-                       ".sl-live .sl-table th,.sl-live .sl-table td{border:1px solid #767676;padding:.25em .5em;"
-                       "text-align:left;vertical-align:top}.sl-live .sl-table thead th{background:#eeeeee}</style>")
-
-
-# ---------------------------------------------------------------------------- plain tables
-
-class Table:
-    """A DataFrame shown as an accessible HTML table with a caption (text too, for plain viewers)."""
-
-    def __init__(self, df: pd.DataFrame, caption: str):
-        show_index = df.index.name not in (None, "line")
-        self.frame = df.reset_index() if show_index else df
-        self.caption = caption
-
-    def to_html(self) -> str:
-        # Column names read as words ("in_meeting" -> "in meeting"); the cells as plots' tables do.
-        return frame_table(self.frame.rename(columns=lambda c: str(c).replace("_", " ")), self.caption)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
-        text = self.frame.map(cell_text).to_string(index=False) if len(self.frame) else "(no rows)"
-        return {"text/html": self.to_html(), "text/plain": f"{self.caption}\n{text}"}
-
-
-def html_table(df: pd.DataFrame | pd.Series, caption: str) -> Table:
-    """Show ``df`` as a captioned table; a named index (e.g. ``claim_id``) becomes the first column."""
-    if isinstance(df, pd.Series):
-        df = df.to_frame()
-    return Table(df, caption)
-
-
-def event_table(events: pd.DataFrame, caption: str, columns: Sequence[str] = ("title", "summary"),
-                people: pd.DataFrame | None = None) -> Table:
-    """Events as a captioned table: a "when" column with the precision the source gives, then ``columns``.
-
-    A ``people`` column shows names (from ``people``, default the packaged table) rather than ids.
-    """
-    out = pd.DataFrame({"when": [tl.date_label(r) for _, r in events.iterrows()]}, index=events.index)
-    names = None
-    for col in columns:
-        if col == "people":
-            frame = load("people") if people is None else people
-            names = names or dict(zip(frame["person_id"], frame["name"]))
-            out[col] = [[names.get(p, p) for p in ps] for ps in events[col]]
-        else:
-            out[col] = events[col]
-    out.index.name = None
-    return Table(out, caption)
-
-
-# ---------------------------------------------------------------------------- snapshot support
-
-class _Snapshot:
-    """Mixin: add a static ``text/html`` snapshot and a short ``text/plain`` to the display bundle."""
-
-    def snapshot_html(self) -> str:  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
-
-    def summary_text(self) -> str:  # pragma: no cover
-        raise NotImplementedError
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
-        bundle["text/html"] = self.snapshot_html()
-        bundle["text/plain"] = self.summary_text()
-        return bundle
 
 
 # ---------------------------------------------------------------------------- timeline figure
@@ -435,7 +356,7 @@ class TimelineExplorer(_Snapshot, W.VBox):
         described = self._describe(f)
         clock = "each event's local time" if zone == LOCAL else f"{zone} time"
         if self.start.value and self.end.value and self.start.value > self.end.value:
-            status = (f"<p role=\"status\"><strong>No events:</strong> the “From” date is after the “To” date. "
+            status = ("<p role=\"status\"><strong>No events:</strong> the “From” date is after the “To” date. "
                       "Swap them or press <em>Reset filters</em>.</p>")
             return status, "", ""
         if n == 0:
@@ -465,238 +386,3 @@ class TimelineExplorer(_Snapshot, W.VBox):
         return f"Timeline explorer: {len(self.index.events)} events (run the notebook to use the filters)."
 
 
-# ---------------------------------------------------------------------------- claims explorer
-
-_VERDICT_SYMBOLS = {"corroborated": "✓", "partly-supported": "≈", "contradicted": "✗",
-                    "unverified": "?", "opinion": "◆", "unrelated": "∅"}
-
-
-class ClaimsExplorer(_Snapshot, W.VBox):
-    """The opinion piece's statements: filter by type, paragraph or word, then reveal the verdicts.
-
-    Verdicts start hidden (``show_verdicts=False``) so that a learner checks each statement
-    against the reference article before reading the package's verdict. Choosing a verdict in
-    the filter reveals them. The printed snapshot holds the verdicts in a teacher-only block.
-    """
-
-    def __init__(self, claims: pd.DataFrame | None = None, *, show_verdicts: bool = False, **kwargs: Any):
-        self.claims = (load("claims") if claims is None else claims).reset_index(drop=True)
-        verdicts = [v for v in _VERDICT_SYMBOLS if v in set(self.claims["verdict"])]
-        types = sorted(set(self.claims["claim_type"]))
-        paragraphs = sorted(set(int(p) for p in self.claims["paragraph"]))
-        self.show = W.Checkbox(value=show_verdicts, description="Show verdicts", indent=False)
-        self.verdict = W.SelectMultiple(options=[(f"{_VERDICT_SYMBOLS[v]} {v}", v) for v in verdicts],
-                                        rows=len(verdicts), description="Verdict")
-        self.claim_type = W.SelectMultiple(options=types, rows=len(types), description="Type")
-        self.paragraph = W.Dropdown(options=[("All", 0)] + [(f"Paragraph {p}", p) for p in paragraphs],
-                                    value=0, description="Paragraph")
-        self.search = W.Text(value="", description="Word", placeholder="e.g. Putin, victory, 2019")
-        self.reset_button = W.Button(description="Reset filters")
-        self.status = W.HTML()
-        self.table = W.HTML()
-        self.status.add_class("sl-status")
-        self.table.add_class("sl-table-view")
-        rows = list(self.claims.iterrows())
-        self._rows = {True: [self._row(r, True) for _, r in rows], False: [self._row(r, False) for _, r in rows]}
-        self._text = {True: [f"{r['claim']} {r['explanation']} {' '.join(r['loaded_words'])}".lower() for _, r in rows],
-                      False: [f"{r['claim']} {' '.join(r['loaded_words'])}".lower() for _, r in rows]}
-        controls = W.HBox([self.verdict, self.claim_type,
-                           W.VBox([self.show, self.paragraph, self.search, self.reset_button])],
-                          layout=W.Layout(flex_flow="row wrap", grid_gap="1em"))
-        super().__init__([W.HTML(_LIVE_CSS), controls, self.status, self.table], **kwargs)
-        self.add_class("sl-claims-explorer")
-        self.add_class("sl-live")
-        self.verdict.observe(self._verdict_chosen, names="value")
-        for w in (self.show, self.claim_type, self.paragraph, self.search):
-            w.observe(lambda _c: self.update(), names="value")
-        self.reset_button.on_click(lambda _b: self.reset())
-        self.update()
-
-    @staticmethod
-    def _row(r: pd.Series, verdicts: bool) -> str:
-        loaded = ", ".join(r["loaded_words"]) or "—"
-        cells = (f"<tr><td>{int(r['paragraph'])}</td><th scope=\"row\">{esc(r['claim'])}</th>"
-                 f"<td>{esc(r['claim_type'])}</td>")
-        if verdicts:
-            cells += (f"<td><span aria-hidden=\"true\">{_VERDICT_SYMBOLS[r['verdict']]}</span> {esc(r['verdict'])}</td>"
-                      f"<td>{esc(r['explanation'])}</td>")
-        return cells + f"<td>{esc(loaded)}</td></tr>"
-
-    @staticmethod
-    def _headers(verdicts: bool) -> list[str]:
-        return ["¶", "Statement (in our words)", "Type"] + (["Verdict", "Why"] if verdicts else []) + ["Loaded words"]
-
-    def _verdict_chosen(self, change: dict[str, Any]) -> None:
-        if change["new"] and not self.show.value:
-            self.show.value = True  # observers redraw
-        else:
-            self.update()
-
-    def mask(self) -> np.ndarray:
-        """True for each claim that matches every filter."""
-        keep = np.ones(len(self.claims), dtype=bool)
-        if self.verdict.value:
-            keep &= self.claims["verdict"].isin(self.verdict.value).to_numpy()
-        if self.claim_type.value:
-            keep &= self.claims["claim_type"].isin(self.claim_type.value).to_numpy()
-        if self.paragraph.value:
-            keep &= (self.claims["paragraph"] == self.paragraph.value).to_numpy()
-        word = self.search.value.strip().lower()
-        if word:
-            keep &= np.array([word in t for t in self._text[self.show.value]], dtype=bool)
-        return keep
-
-    def reset(self) -> None:
-        """Clear every filter (whether verdicts are shown stays as it is)."""
-        self.verdict.value, self.claim_type.value, self.paragraph.value, self.search.value = (), (), 0, ""
-        self.update()
-
-    def _table(self, keep: np.ndarray, verdicts: bool) -> str:
-        n = int(keep.sum())
-        caption = (f"{n} statements of the opinion piece and their verdicts against the reference article" if verdicts
-                   else f"{n} statements of the opinion piece (verdicts hidden)")
-        return table(caption, self._headers(verdicts), [self._rows[verdicts][i] for i in np.flatnonzero(keep)])
-
-    def update(self) -> None:
-        """Redraw the status line and the table."""
-        keep = self.mask()
-        n = int(keep.sum())
-        if n == 0:
-            self.status.value = ("<p role=\"status\"><strong>No statement matches</strong> these filters. "
-                                 "Remove a filter or press <em>Reset filters</em>.</p>")
-            self.table.value = ""
-            return
-        if self.show.value:
-            counts = self.claims.loc[keep, "verdict"].value_counts()
-            by = ", ".join(f"{counts[v]} {v}" for v in _VERDICT_SYMBOLS if v in counts)
-            self.status.value = f"<p role=\"status\">Showing <strong>{n} of {len(keep)}</strong> statements: {esc(by)}.</p>"
-        else:
-            self.status.value = (f"<p role=\"status\">Showing <strong>{n} of {len(keep)}</strong> statements. Verdicts "
-                                 "are hidden: check a statement against the reference article first, then tick "
-                                 "<em>Show verdicts</em>.</p>")
-        self.table.value = self._table(keep, self.show.value)
-
-    def snapshot_html(self) -> str:
-        every = np.ones(len(self.claims), dtype=bool)
-        answers = ('<details class="sl-answer"><summary>Verdicts (teacher edition)</summary>'
-                   f"{self._table(every, True)}</details>")
-        return (f'<div class="sl-snapshot sl-claims-snapshot">{LIVE_NOTE}{self.status.value}{self.table.value}'
-                f"{answers if not self.show.value else ''}</div>")
-
-    def summary_text(self) -> str:
-        return f"Claims explorer: {len(self.claims)} statements (run the notebook to use the filters)."
-
-
-# ---------------------------------------------------------------------------- quizzes
-
-class Quiz(_Snapshot, W.VBox):
-    """One multiple-choice question: native radio buttons, Check, Try again and Show answer.
-
-    Feedback is in words and says why the chosen answer is right or wrong (from ``explanations``).
-    """
-
-    def __init__(self, question: str, choices: Sequence[str], answer: int, explanations: Sequence[str],
-                 hint: str | None = None, number: int = 1, **kwargs: Any):
-        if not 0 <= answer < len(choices) or len(explanations) != len(choices):
-            raise ValueError(f"question {number}: answer index or explanations do not fit the {len(choices)} choices")
-        self.question, self.choices, self.answer = question, list(choices), answer
-        self.explanations, self.hint, self.number = list(explanations), hint, number
-        self.attempts = 0
-        self.solved = False
-        hint_html = f"<details><summary>Hint</summary>{esc(hint)}</details>" if hint else ""
-        self.prompt = W.HTML(f"<p class=\"sl-question\"><strong>Question {number}.</strong> {esc(question)}</p>{hint_html}")
-        self.options = W.RadioButtons(options=[(c, i) for i, c in enumerate(self.choices)], value=None,
-                                      description=f"Answer {number}", layout=W.Layout(width="auto"),
-                                      style={"description_width": "initial"})
-        self.check_button = W.Button(description="Check", button_style="", tooltip="Check your answer")
-        self.retry_button = W.Button(description="Try again", tooltip="Clear your choice and the feedback")
-        self.show_button = W.Button(description="Show answer", tooltip="Show the right answer and why")
-        self.feedback = W.HTML("")
-        self.feedback.add_class("sl-feedback")
-        self.check_button.on_click(lambda _b: self.check())
-        self.retry_button.on_click(lambda _b: self.retry())
-        self.show_button.on_click(lambda _b: self.show_answer())
-        super().__init__([self.prompt, self.options, W.HBox([self.check_button, self.retry_button, self.show_button]),
-                          self.feedback], **kwargs)
-        self.add_class("sl-quiz-question")
-
-    def check(self) -> bool | None:
-        """Grade the chosen answer; returns True/False, or None when nothing is chosen."""
-        choice = self.options.value
-        if choice is None:
-            self.feedback.value = "<p role=\"status\"><strong>No answer yet:</strong> choose one of the answers, then press Check.</p>"
-            return None
-        self.attempts += 1
-        right = choice == self.answer
-        self.solved = self.solved or right
-        word = "Correct" if right else "Not quite"
-        tail = "" if right else " Press <em>Try again</em> to choose another answer."
-        self.feedback.value = (f"<p role=\"status\"><strong>{word}:</strong> {esc(self.explanations[choice])}{tail}</p>")
-        return right
-
-    def retry(self) -> None:
-        """Clear the choice and the feedback (attempts are kept)."""
-        self.options.value = None
-        self.feedback.value = ""
-
-    def reset(self) -> None:
-        """Back to the starting state: no choice, no feedback, no attempts."""
-        self.retry()
-        self.attempts, self.solved = 0, False
-
-    def show_answer(self) -> None:
-        """Show the right answer and its explanation."""
-        self.feedback.value = (f"<p role=\"status\"><strong>Answer:</strong> {esc(self.choices[self.answer])}. "
-                               f"{esc(self.explanations[self.answer])}</p>")
-
-    def snapshot_html(self) -> str:
-        letters = "ABCDEFGH"
-        items = "".join(f"<li>{esc(c)}</li>" for c in self.choices)
-        why = "".join(f"<li>{letters[i]}: {esc(e)}</li>" for i, e in enumerate(self.explanations))
-        hint = f"<p><em>Hint:</em> {esc(self.hint)}</p>" if self.hint else ""
-        return (f'<fieldset class="sl-quiz-static"><legend>Question {self.number}</legend><p>{esc(self.question)}</p>'
-                f'<ol type="A">{items}</ol>{hint}'
-                f'<details class="sl-answer"><summary>Answer (teacher edition)</summary>'
-                f"<p><strong>{letters[self.answer]}. {esc(self.choices[self.answer])}</strong></p><ul>{why}</ul></details>"
-                "</fieldset>")
-
-    def summary_text(self) -> str:
-        return f"Question {self.number}: {self.question}"
-
-
-class QuizSet(_Snapshot, W.VBox):
-    """A lesson's self-check: several :class:`Quiz` questions, a score line and Reset all."""
-
-    def __init__(self, questions: Iterable[dict[str, Any]], **kwargs: Any):
-        self.quizzes = [Quiz(q["question"], q["choices"], q["answer"], q["explanations"], q.get("hint"), number=i)
-                        for i, q in enumerate(questions, 1)]
-        if not self.quizzes:
-            raise ValueError("a self-check needs at least one question")
-        self.score = W.HTML()
-        self.score.add_class("sl-score")
-        self.reset_button = W.Button(description="Reset all", tooltip="Clear every answer and the score")
-        self.reset_button.on_click(lambda _b: self.reset())
-        for q in self.quizzes:
-            q.check_button.on_click(lambda _b: self._update_score())
-        super().__init__([*self.quizzes, W.HBox([self.reset_button, self.score])], **kwargs)
-        self.add_class("sl-quiz")
-        self._update_score()
-
-    def _update_score(self) -> None:
-        done = sum(q.solved for q in self.quizzes)
-        self.score.value = f"<p role=\"status\">Answered correctly: <strong>{done} of {len(self.quizzes)}</strong>.</p>"
-
-    def reset(self) -> None:
-        """Clear every question and the score."""
-        for q in self.quizzes:
-            q.reset()
-        self._update_score()
-
-    def snapshot_html(self) -> str:
-        body = "".join(q.snapshot_html() for q in self.quizzes)
-        note = ('<p class="sl-live-note"><em>Printed self-check. In the notebook each question has a Check '
-                "button with feedback.</em></p>")
-        return f'<div class="sl-snapshot sl-quiz-snapshot">{body}{note}</div>'
-
-    def summary_text(self) -> str:
-        return f"Self-check: {len(self.quizzes)} questions (run the notebook to answer them)."

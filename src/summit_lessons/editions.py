@@ -1,0 +1,151 @@
+"""The one edition function: a lesson notebook in its student or teacher form.
+
+Every output calls :func:`make_edition`: the ``notebooks`` and ``start`` commands, the handouts,
+the JupyterLite site and the JupyterHub per-user copy, so what a student sees cannot differ
+between them.
+
+- **student**: no ``solution`` or ``instructor`` cells; after every exercise (its statement and
+  hint) an empty markdown cell tagged ``answer`` for the learner's own answer. Stored outputs stay.
+- **teacher**: every cell; solution and instructor cells collapsed until opened (JupyterLab's
+  ``jupyter.source_hidden`` / ``outputs_hidden`` metadata).
+
+:func:`copy_edition` writes an edition into a folder and never overwrites a notebook the learner
+has changed: it remembers what it wrote (``.summit-lessons.json`` in that folder).
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+__all__ = ["EDITIONS", "HIDDEN_TAGS", "ANSWER_TAG", "make_edition", "copy_edition", "CopyReport"]
+
+EDITIONS = ("student", "teacher")
+#: Cells of these tags exist only in the teacher edition.
+HIDDEN_TAGS = frozenset({"solution", "instructor"})
+#: The tag of the empty "Your answer" cell added under every exercise in the student edition.
+ANSWER_TAG = "answer"
+ANSWER_TEXT = "**Your answer.** *(Double-click here and write your answer.)*"
+MANIFEST = ".summit-lessons.json"
+
+
+def _tags(cell: Any) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def _answer_cell(exercise_id: str) -> Any:
+    import nbformat
+
+    cell = nbformat.v4.new_markdown_cell(ANSWER_TEXT)
+    # A fixed id per exercise, so two builds of an edition give the same bytes.
+    cell.id = f"answer-{exercise_id}"[:64]
+    cell.metadata["tags"] = [ANSWER_TAG]
+    return cell
+
+
+def make_edition(nb: Any, edition: str) -> Any:
+    """A copy of ``nb`` (an nbformat notebook) in the ``student`` or ``teacher`` edition."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}: use student or teacher")
+    nb = copy.deepcopy(nb)
+    nb.metadata.setdefault("summit_lessons", {})["edition"] = edition
+    cells: list[Any] = []
+    pending: str | None = None  # the id of an exercise still waiting for its answer cell
+
+    def close_exercise() -> None:
+        nonlocal pending
+        if pending is not None and edition == "student":
+            cells.append(_answer_cell(pending))
+        pending = None
+
+    for cell in nb.cells:
+        tags = _tags(cell)
+        if "exercise" in tags:
+            close_exercise()
+            pending = cell.get("id") or f"{len(cells)}"
+            cells.append(cell)
+            continue
+        if pending is not None and not tags & ({"hint"} | HIDDEN_TAGS):
+            close_exercise()  # the exercise's statement, hint and solutions are over
+        if tags & HIDDEN_TAGS:
+            if edition == "student":
+                continue
+            hidden = cell.metadata.setdefault("jupyter", {})
+            hidden["source_hidden"] = True
+            if cell.cell_type == "code":
+                hidden["outputs_hidden"] = True
+        cells.append(cell)
+    close_exercise()
+    nb.cells = cells
+    return nb
+
+
+@dataclass
+class CopyReport:
+    """What :func:`copy_edition` did, file by file."""
+
+    dest: Path
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # changed by the learner: left alone
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _edition_bytes(path: Path, edition: str) -> bytes:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    return (nbformat.writes(make_edition(nb, edition)) + "\n").encode("utf-8")
+
+
+def copy_edition(dest: str | os.PathLike[str], edition: str = "student", *,
+                 notebooks: Iterable[str | os.PathLike[str]] | None = None) -> CopyReport:
+    """Write the ``edition`` of every lesson notebook into ``dest``.
+
+    A notebook already in ``dest`` is replaced only if it is still exactly what this function
+    wrote last time (so an update reaches an untouched copy); a notebook the learner has
+    changed is kept as it is and listed in :attr:`CopyReport.kept`.
+    """
+    from .lessons import notebook_paths
+
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}: use student or teacher")
+    dest = Path(dest)
+    paths = [Path(p) for p in notebooks] if notebooks is not None else notebook_paths()
+    dest.mkdir(parents=True, exist_ok=True)
+    manifest_path = dest / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    written: dict[str, str] = dict(manifest.get("files", {}))
+    report = CopyReport(dest=dest)
+    for src in paths:
+        payload = _edition_bytes(src, edition)
+        target = dest / src.name
+        if target.exists():
+            current = _digest(target.read_bytes())
+            if current == _digest(payload):
+                report.unchanged.append(src.name)
+                written[src.name] = current
+                continue
+            if written.get(src.name) != current:
+                report.kept.append(src.name)
+                continue
+        tmp = target.with_name(f".{target.name}.partial")
+        tmp.write_bytes(payload)
+        os.replace(tmp, target)
+        written[src.name] = _digest(payload)
+        report.written.append(src.name)
+    tmp = manifest_path.with_name(manifest_path.name + ".partial")
+    tmp.write_text(json.dumps({"edition": edition, "files": written}, indent=1, sort_keys=True) + "\n",
+                   encoding="utf-8")
+    os.replace(tmp, manifest_path)
+    return report
