@@ -11,13 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
-from datetime import date as _date
+from datetime import date as _date, datetime as _datetime, timezone as _utc_tz
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -67,16 +69,116 @@ def _packaged_descriptor_path() -> Path:
 
 
 def descriptor(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """The Data Package descriptor for a data folder (the packaged one when the folder has none)."""
+    """The Data Package descriptor for a data folder (the packaged one when the folder has none).
+
+    Raises :class:`DataError` (one line) when the descriptor is not valid JSON or lacks what the
+    loader needs (``resources``, each with ``name``, ``path`` and ``schema.fields``).
+    """
     folder = data_dir(path)
     own = folder / "datapackage.json"
-    return _read_descriptor(str(own if own.exists() else _packaged_descriptor_path()))
+    chosen = own if own.is_file() else _packaged_descriptor_path()
+    try:
+        st = chosen.stat()
+    except OSError as exc:
+        raise DataError([Problem("datapackage.json", 0, None, str(chosen), f"cannot be read: {exc.strerror or exc}")]) from None
+    return _read_descriptor(str(chosen), st.st_size, st.st_mtime_ns)
 
 
 @lru_cache(maxsize=8)
-def _read_descriptor(path: str) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+def _read_descriptor(path: str, size: int, mtime_ns: int) -> dict[str, Any]:
+    # Keyed on size and modification time (like the CSV cache), so an edited descriptor is
+    # read again without restarting the kernel.
+    del size, mtime_ns
+    try:
+        # utf-8-sig: a byte-order mark (which some editors add) is accepted, as for the CSVs.
+        with open(path, encoding="utf-8-sig") as fh:
+            desc = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise DataError([Problem("datapackage.json", exc.lineno, None, None,
+                                 f"is not valid JSON: {exc.msg} (column {exc.colno})")]) from None
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem("datapackage.json", 0, None, None,
+                                 f"is not valid UTF-8 (byte {exc.start}): save it as UTF-8")]) from None
+    except OSError as exc:
+        raise DataError([Problem("datapackage.json", 0, None, path, f"cannot be read: {exc.strerror or exc}")]) from None
+    problems = _check_descriptor(desc)
+    if problems:
+        raise DataError(problems)
+    return desc
+
+
+def _check_descriptor(desc: Any) -> list[Problem]:
+    """What the loader needs from a descriptor, checked before any of it is used."""
+    def bad(where: str, value: str | None, rule: str) -> Problem:
+        return Problem("datapackage.json", 0, None, value, f"{where} {rule}" if where else rule)
+
+    if not isinstance(desc, dict):
+        return [bad("", None, "is not a JSON object: a Data Package descriptor is one")]
+    resources = desc.get("resources")
+    if not isinstance(resources, list) or not resources:
+        return [bad("", None, 'has no "resources" list: it must describe at least one table')]
+    problems: list[Problem] = []
+    fields_of: dict[str, set[str]] = {}
+    for i, r in enumerate(resources):
+        name = r.get("name") if isinstance(r, dict) else None
+        label = f'resource "{name}"' if isinstance(name, str) else f"resource {i + 1}"
+        if not isinstance(name, str) or not name:
+            problems.append(bad(label, None, 'has no "name"'))
+            continue
+        rpath = r.get("path")
+        if not isinstance(rpath, str) or not rpath:
+            problems.append(bad(label, None, 'has no "path" (the CSV file it describes)'))
+        elif _outside_folder(rpath):
+            problems.append(bad(label, rpath, "path leaves the data folder: a table must be a file inside it"))
+        schema = r.get("schema")
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        if not isinstance(schema, dict):
+            problems.append(bad(label, None, 'has no "schema"'))
+            continue
+        if not isinstance(fields, list) or not fields or not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
+            problems.append(bad(label, None, 'has no "schema.fields" list of named fields'))
+            continue
+        fields_of[name] = {f["name"] for f in fields}
+    if problems:
+        return problems
+    for r in resources:
+        for fk in r["schema"].get("foreignKeys", []) or []:
+            try:
+                mine = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+                other = fk["reference"]["resource"] or r["name"]
+                theirs = fk["reference"]["fields"]
+                theirs = theirs if isinstance(theirs, list) else [theirs]
+            except (KeyError, TypeError):
+                problems.append(bad(f'resource "{r["name"]}"', None,
+                                    'has a foreign key without "fields" and "reference" {"resource", "fields"}'))
+                continue
+            problems += _check_key_target(r["name"], mine, other, theirs, fields_of, bad)
+        for f in r["schema"]["fields"]:
+            ref = f.get("summit:references")
+            if ref is not None:
+                if not isinstance(ref, dict) or "resource" not in ref or "field" not in ref:
+                    problems.append(bad(f'resource "{r["name"]}" field "{f["name"]}"', None,
+                                        'has "summit:references" without "resource" and "field"'))
+                else:
+                    problems += _check_key_target(r["name"], [f["name"]], ref["resource"], [ref["field"]], fields_of, bad)
+    return problems
+
+
+def _check_key_target(name: str, mine: list[Any], other: Any, theirs: list[Any],
+                      fields_of: dict[str, set[str]], bad: Any) -> list[Problem]:
+    where = f'resource "{name}" foreign key'
+    problems = [bad(where, str(c), f'names a column that "{name}" does not have') for c in mine if c not in fields_of[name]]
+    if other not in fields_of:
+        return problems + [bad(where, str(other), "refers to a table the descriptor does not describe")]
+    return problems + [bad(where, f"{other}.{c}", f'refers to a column that "{other}" does not have')
+                       for c in theirs if c not in fields_of[other]]
+
+
+def _outside_folder(rpath: str) -> bool:
+    """True when a resource path is absolute, a URL or climbs out of the data folder."""
+    if "://" in rpath or rpath.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", rpath):
+        return True
+    return ".." in PurePosixPath(rpath.replace("\\", "/")).parts
 
 
 def table_names(path: str | os.PathLike[str] | None = None) -> list[str]:
@@ -109,10 +211,59 @@ def _read_rows(folder: Path, resource: dict[str, Any]) -> _Rows:
     """
     fname = resource["path"]
     path = folder / fname
+    if _outside_folder(fname) or not _inside(path, folder):
+        raise DataError([Problem(fname, 0, None, fname, "leaves the data folder: refused (a table must be a file inside it)")])
+    if path.is_dir():
+        raise DataError([Problem(fname, 0, None, str(path), "is a folder, not a CSV file")])
     if not path.is_file():
         raise DataError([Problem(fname, 0, None, str(path), "is missing: the file does not exist")])
     st = path.stat()
     return _parse_rows(str(path), fname, st.st_size, st.st_mtime_ns)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    # Resolved, so a symbolic link inside the folder cannot lead out of it either.
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+#: The csv module refuses fields over 128 KiB by default; a long note is not an error, so the
+#: limit is raised while a table is parsed (and restored: other code may rely on it).
+_FIELD_LIMIT = 16 * 1024 * 1024
+
+
+def _stray_quote_column(record: str, header: list[str]) -> str | None:
+    """The column of the first double quote inside an *unquoted* field of one raw record.
+
+    The csv module reads ``a"b`` as the text ``a"b``; a quote there is nearly always a field
+    someone forgot to quote, so it is reported instead of silently kept.
+    """
+    i, col, n = 0, 0, len(record)
+    while i < n:
+        if record[i] == '"':  # quoted field: skip to its closing quote ("" is an escaped quote)
+            i += 1
+            while i < n:
+                if record[i] == '"':
+                    if i + 1 < n and record[i + 1] == '"':
+                        i += 2
+                        continue
+                    break
+                i += 1
+            i += 1
+            while i < n and record[i] not in ",\r\n":
+                i += 1
+        else:
+            while i < n and record[i] not in ",\r\n":
+                if record[i] == '"':
+                    return header[col] if col < len(header) else None
+                i += 1
+        if i < n and record[i] == ",":
+            col += 1
+        i += 1
+    return None
 
 
 @lru_cache(maxsize=64)
@@ -134,6 +285,14 @@ def _parse_rows(path_text: str, fname: str, size: int, mtime_ns: int) -> _Rows:
                                  f"bytes {bad} are not valid UTF-8 (save the file as UTF-8)")]) from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    previous_limit = csv.field_size_limit(_FIELD_LIMIT)
+    try:
+        return _parse_text(text, fname)
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _parse_text(text: str, fname: str) -> _Rows:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     problems: list[Problem] = []
     try:
@@ -142,6 +301,7 @@ def _parse_rows(path_text: str, fname: str, size: int, mtime_ns: int) -> _Rows:
         raise DataError([Problem(fname, 1, None, None, "is empty: a header row is required")]) from None
     except csv.Error as exc:
         raise DataError([Problem(fname, 1, None, None, f"is not valid CSV: {exc}")]) from None
+    lines: list[str] | None = None  # raw lines, split only when a cell holds a quote
     rows: list[tuple[int, dict[str, str]]] = []
     start = reader.line_num + 1
     while True:
@@ -150,8 +310,13 @@ def _parse_rows(path_text: str, fname: str, size: int, mtime_ns: int) -> _Rows:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(Problem(fname, start, None, None,
-                                    f"is not valid CSV ({exc}): check for an unbalanced double quote"))
+            if "field larger than field limit" in str(exc):
+                problems.append(Problem(fname, start, None, None,
+                                        f"has a cell longer than {_FIELD_LIMIT // (1024 * 1024)} MiB: "
+                                        "split the text or keep it outside the table"))
+            else:
+                problems.append(Problem(fname, start, None, None,
+                                        f"is not valid CSV ({exc}): check for an unbalanced double quote"))
             break
         if not cells or cells == [""]:
             start = reader.line_num + 1
@@ -161,6 +326,13 @@ def _parse_rows(path_text: str, fname: str, size: int, mtime_ns: int) -> _Rows:
                                     f"has {len(cells)} fields but the header has {len(header)} "
                                     "(a comma inside an unquoted field, or an unbalanced quote?)"))
         else:
+            if any('"' in c for c in cells):
+                lines = lines if lines is not None else text.splitlines(keepends=True)
+                column = _stray_quote_column("".join(lines[start - 1:reader.line_num]), header)
+                if column is not None:
+                    problems.append(Problem(fname, start, column, cells[header.index(column)],
+                                            "has a double quote inside an unquoted field: "
+                                            'quote the whole field and double the quote ("")'))
             rows.append((start, dict(zip(header, cells))))
         start = reader.line_num + 1
     if problems:
@@ -170,12 +342,59 @@ def _parse_rows(path_text: str, fname: str, size: int, mtime_ns: int) -> _Rows:
 
 # ---------------------------------------------------------------------------- checking cells
 
+#: Zone names whose meaning depends on the computer (its own clock setting, or tzdata build files).
+_HOST_ZONES = {"localtime", "posixrules", "Factory"}
+
+
 def _valid_zone(name: str) -> bool:
+    if name in _HOST_ZONES or name.startswith(("posix/", "right/")):
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError, OSError):
         return False
     return True
+
+
+def _check_wall_time(day: str, hhmm: str, zone: str) -> str | None:
+    """A rule broken by a local clock time that did not exist, or happened twice, that day."""
+    try:
+        naive = _datetime.strptime(f"{day} {hhmm}", "%Y-%m-%d %H:%M")
+        tz = ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError, OSError):
+        return None  # reported by the date, time or zone checks
+    early, late = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
+    if early.utcoffset() == late.utcoffset():
+        return None
+    # In a gap the clock time round-trips through UTC to another wall time; in an overlap it is valid twice.
+    back = early.astimezone(_utc_tz.utc).astimezone(tz).replace(tzinfo=None)
+    if back != naive:
+        return f"did not exist in {zone} on {day}: the clocks skipped it (daylight saving); give the time after the change"
+    return f"happened twice in {zone} on {day} (clocks went back): it is ambiguous; give the time in UTC or another zone"
+
+
+#: ASCII numbers only: Python's float() also takes "nan", "inf", "1_0" and fullwidth digits,
+#: which would pass here and break a chart later.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_URL_CHARS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
+_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$")
+
+
+def _check_url(value: str) -> str | None:
+    """A rule broken by a URL: parsed, http(s) only, a real host, only characters a URL may hold."""
+    if not _URL_CHARS.match(value) or re.search(r"%(?![0-9A-Fa-f]{2})", value):
+        return "is not a well-formed http(s) URL: it holds characters a URL cannot (encode them as %XX)"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return "is not a well-formed http(s) URL"
+    del port
+    if parts.scheme not in ("http", "https") or not parts.hostname or not _HOST.match(parts.hostname):
+        return "is not a well-formed http(s) URL (https://host/path)"
+    return None
 
 
 def _check_partial_date(value: str, precision: str | None) -> str | None:
@@ -195,10 +414,10 @@ def _shape(precision: str) -> str:
 
 
 def _number(value: str, integer: bool) -> float | int | None:
-    try:
-        return int(value) if integer else float(value)
-    except ValueError:
+    if not (_INTEGER if integer else _NUMBER).fullmatch(value):
         return None
+    num = int(value) if integer else float(value)
+    return num if integer or math.isfinite(num) else None  # 1e999 is inf
 
 
 def _check_rows(rows: _Rows, resource: dict[str, Any]) -> list[Problem]:
@@ -218,11 +437,20 @@ def _check_rows(rows: _Rows, resource: dict[str, Any]) -> list[Problem]:
     if problems:
         return problems
 
+    if not rows.rows:
+        return [Problem(fname, 0, None, None, "has a header but no rows: the lessons need at least one")]
     seen: dict[str, dict[str, int]] = {f["name"]: {} for f in fields if f.get("constraints", {}).get("unique")}
+    by_name = {f["name"]: f for f in fields}
     for line, row in rows.rows:
+        problems.extend(_check_row_logic(fname, line, row, fields, by_name))
         for f in fields:
             name, value = f["name"], row[f["name"]]
             c = f.get("constraints", {})
+            if _CONTROL.search(value):
+                code = f"U+{ord(_CONTROL.search(value).group()):04X}"
+                problems.append(Problem(fname, line, name, value.encode("unicode_escape").decode("ascii"),
+                                        f"holds a control character ({code}): remove it"))
+                continue
             if value == "":
                 if c.get("required"):
                     problems.append(Problem(fname, line, name, value, "is empty, but the column is required"))
@@ -252,10 +480,13 @@ def _check_rows(rows: _Rows, resource: dict[str, Any]) -> list[Problem]:
                 rule = _check_partial_date(value, row.get(f["summit:date"]) if f["summit:date"] in row else None)
                 if rule:
                     problems.append(Problem(fname, line, name, value, rule))
-            if f.get("format") == "uri" and not re.match(r"^https?://\S+$", value):
-                problems.append(Problem(fname, line, name, value, "is not an http(s) URL"))
+            if f.get("format") == "uri" and (rule := _check_url(value)):
+                problems.append(Problem(fname, line, name, value, rule))
             if f.get("summit:timezone") and not _valid_zone(value):
-                problems.append(Problem(fname, line, name, value, "is not an IANA time zone (e.g. America/Anchorage)"))
+                problems.append(Problem(fname, line, name, value,
+                                        "depends on the computer's own settings: name an IANA zone (e.g. America/Anchorage)"
+                                        if value in _HOST_ZONES or value.startswith(("posix/", "right/"))
+                                        else "is not an IANA time zone (e.g. America/Anchorage)"))
             if "summit:time" in f:
                 tz_col = f["summit:time"]["timezone"]
                 if row.get(tz_col, "") == "":
@@ -272,6 +503,35 @@ def _check_rows(rows: _Rows, resource: dict[str, Any]) -> list[Problem]:
                 if any(i == "" or i != i.strip() for i in items):
                     problems.append(Problem(fname, line, name, value,
                                             f"is not a clean \"{f['summit:list']}\"-separated list (empty item or stray space)"))
+    return problems
+
+
+def _check_row_logic(fname: str, line: int, row: dict[str, str], fields: list[dict[str, Any]],
+                     by_name: dict[str, dict[str, Any]]) -> list[Problem]:
+    """Rules between the cells of one row: a time needs a day and must exist on the clock; an
+    end date (``summit:not_before``) is not before its start."""
+    problems: list[Problem] = []
+    for f in fields:
+        name, value = f["name"], row[f["name"]]
+        if value == "":
+            continue
+        if "summit:time" in f and re.fullmatch(r"[0-9]{2}:[0-9]{2}", value):
+            date_col, tz_col = f["summit:time"]["date"], f["summit:time"]["timezone"]
+            day = row.get(date_col, "")
+            precision_col = by_name.get(date_col, {}).get("summit:date")
+            precision = row.get(precision_col, "day") if precision_col in row else "day"
+            if precision != "day" or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
+                problems.append(Problem(fname, line, name, value,
+                                        f'is set, but "{date_col}" gives only the {precision or "date"} '
+                                        f'("{day}"): a time needs a full date (or leave the time empty)'))
+            elif row.get(tz_col) and _valid_zone(row[tz_col]) and (rule := _check_wall_time(day, value, row[tz_col])):
+                problems.append(Problem(fname, line, name, value, rule))
+        start_col = f.get("summit:not_before")
+        if start_col and row.get(start_col):
+            start = row[start_col]
+            same_shape = re.fullmatch(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", value) and len(value) == len(start)
+            if same_shape and value < start:
+                problems.append(Problem(fname, line, name, value, f'is before "{start_col}" ({start})'))
     return problems
 
 
@@ -408,6 +668,12 @@ def _load_cached(name: str, folder: str, signature: tuple[Any, ...]) -> pd.DataF
     return _to_frame(rows, resource)
 
 
+def _require_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise DataError([Problem(str(folder), 0, None, None, f"{what}: give the data folder (with datapackage.json and the CSV files)")])
+
+
 def load(name: str, path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Load one table (``"events"``, ``"people"``, …) as a typed, validated DataFrame.
 
@@ -415,6 +681,7 @@ def load(name: str, path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     the data folder. Raises :class:`DataError` naming file, line, column, value and rule.
     """
     folder = data_dir(path)
+    _require_folder(folder)
     return _load_cached(name, str(folder.resolve()), _signature(folder)).copy()
 
 
@@ -427,9 +694,10 @@ def validate(path: str | os.PathLike[str] | None = None) -> list[Problem]:
     """Every problem in a data folder (an empty list when it is clean)."""
     folder = data_dir(path)
     try:
+        _require_folder(folder)
         desc = descriptor(folder)
-    except (OSError, json.JSONDecodeError) as exc:
-        return [Problem("datapackage.json", 1, None, None, f"cannot be read: {exc}")]
+    except DataError as exc:
+        return exc.problems
     problems: list[Problem] = []
     keys: dict[tuple[str, str], set[str]] = {}
     for resource in desc["resources"]:
@@ -445,7 +713,17 @@ def validate(path: str | os.PathLike[str] | None = None) -> list[Problem]:
             except DataError as exc:  # a referenced table is itself unreadable: reported on its own
                 found = [p for p in exc.problems if p not in problems]
         problems.extend(found)
-    return problems
+    return problems + _undescribed_files(folder, desc)
+
+
+def _undescribed_files(folder: Path, desc: dict[str, Any]) -> list[Problem]:
+    """A CSV the descriptor does not list is never loaded (nor bundled): say so, so nobody
+    wonders why their table does not appear."""
+    described = {PurePosixPath(r["path"]).as_posix() for r in desc["resources"]}
+    return [Problem(p.name, 0, None, None,
+                    "is not described in datapackage.json: it is not loaded, and the bundle leaves it out "
+                    "(add a resource for it, or move it out of the data folder)")
+            for p in sorted(folder.glob("*.csv")) if p.name not in described]
 
 
 def iter_problems_text(problems: Iterable[Problem]) -> str:
