@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -13,15 +14,17 @@ from .locations import notebooks_dir
 
 def _validate(args: argparse.Namespace) -> int:
     from .loader import table_names, validate
+    from .locations import DATA_ENV, data_dir
 
     problems = validate(args.dir)
+    # Name the folder actually checked: the argument, $SUMMIT_LESSONS_DATA, or the packaged copy.
+    where = args.dir or os.environ.get(DATA_ENV) or "the packaged data"
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
-        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found in {args.dir or 'the packaged data'}",
-              file=sys.stderr)
+        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found in {where}", file=sys.stderr)
         return 1
-    print(f"ok: {len(table_names(args.dir))} tables in {args.dir or 'the packaged data'} are valid")
+    print(f"ok: {len(table_names(data_dir(args.dir)))} tables in {where} are valid")
     return 0
 
 
