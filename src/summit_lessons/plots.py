@@ -78,6 +78,9 @@ _RC: dict[str, Any] = {
     "figure.facecolor": "white", "axes.facecolor": "white", "savefig.facecolor": "white",
     "hatch.linewidth": 1.0, "hatch.color": "black", "legend.frameon": False,
     "svg.hashsalt": "summit_lessons", "path.simplify": False,
+    # Chart text is data text (titles, areas, terms): a "$" in it is a dollar, never mathtext,
+    # so "US$5bn then US$10bn" prints as written and "$\frac{1}{$" cannot break a chart.
+    "text.parse_math": False,
 }
 
 

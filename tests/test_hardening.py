@@ -1,0 +1,241 @@
+"""Hostile data: every fault a user can put in the data folder gets one clear line from
+``validate`` (and the same DataError from ``load``), never a traceback or silent acceptance."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from summit_lessons import DataError, load, validate
+from summit_lessons.loader import descriptor
+
+
+def lines(folder: Path) -> list[str]:
+    return [str(p) for p in validate(folder)]
+
+
+def timed_row(datacopy, zone: str = "America/New_York") -> tuple[list[dict[str, str]], int]:
+    rows = datacopy.rows("events")
+    i = next(i for i, r in enumerate(rows) if r["time"])
+    rows[i]["timezone"] = zone
+    return rows, i
+
+
+# ------------------------------------------------------------------ times and zones
+
+@pytest.mark.parametrize("day, hhmm, rule", [
+    ("2025-03-09", "02:30", "did not exist in America/New_York on 2025-03-09"),
+    ("2025-11-02", "01:30", "happened twice in America/New_York on 2025-11-02"),
+])
+def test_daylight_saving_gap_and_overlap_are_caught(datacopy, day, hhmm, rule):
+    rows, i = timed_row(datacopy)
+    rows[i].update(date=day, date_precision="day", end_date="", time=hhmm)
+    datacopy.write("events", rows)
+    found = lines(datacopy.folder)
+    assert len(found) == 1
+    assert found[0].startswith(f'events.csv line {i + 2}, column "time": "{hhmm}" {rule}')
+    with pytest.raises(DataError, match=rule):
+        load("events", datacopy.folder)
+
+
+@pytest.mark.parametrize("zone", ["localtime", "posixrules", "Factory"])
+def test_host_dependent_zones_are_refused(datacopy, zone):
+    rows, i = timed_row(datacopy, zone)
+    datacopy.write("events", rows)
+    assert lines(datacopy.folder) == [f'events.csv line {i + 2}, column "timezone": "{zone}" depends on the '
+                                      "computer's own settings: name an IANA zone (e.g. America/Anchorage)"]
+
+
+def test_time_on_a_month_precision_event_is_refused(datacopy):
+    rows = datacopy.rows("events")
+    i = next(i for i, r in enumerate(rows) if r["date_precision"] == "month")
+    rows[i].update(time="10:00", timezone="America/Anchorage")
+    datacopy.write("events", rows)
+    assert lines(datacopy.folder) == [
+        f'events.csv line {i + 2}, column "time": "10:00" is set, but "date" gives only the month '
+        f'("{rows[i]["date"]}"): a time needs a full date (or leave the time empty)']
+
+
+def test_end_date_before_date_is_refused(datacopy):
+    rows = datacopy.rows("events")
+    i = next(i for i, r in enumerate(rows) if r["date_precision"] == "day")
+    rows[i]["end_date"] = "2000-01-01"
+    datacopy.write("events", rows)
+    assert lines(datacopy.folder) == [
+        f'events.csv line {i + 2}, column "end_date": "2000-01-01" is before "date" ({rows[i]["date"]})']
+
+
+# ------------------------------------------------------------------ numbers
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-Infinity", "1_0", "\uff11\uff10", "<NA>", "1e999"])
+def test_numbers_must_be_plain_finite_ascii(datacopy, value):
+    line = datacopy.set("territory", 0, "share_held_by_russia_pct", value)
+    assert lines(datacopy.folder) == [f'territory.csv line {line}, column "share_held_by_russia_pct": "{value}" is not a number']
+    with pytest.raises(DataError, match="is not a number"):
+        load("territory", datacopy.folder)
+
+
+def test_integers_refuse_underscores_and_fullwidth_digits(datacopy):
+    line = datacopy.set("claims", 0, "paragraph", "1_0")
+    assert lines(datacopy.folder) == [f'claims.csv line {line}, column "paragraph": "1_0" is not an integer']
+
+
+# ------------------------------------------------------------------ characters
+
+def test_stray_quote_inside_an_unquoted_field(datacopy):
+    path = datacopy.folder / "territory.csv"
+    text = path.read_text(encoding="utf-8").splitlines()
+    cells = text[1].split(",")
+    cells[2] = 'before 15 "August'
+    text[1] = ",".join(cells)
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    assert lines(datacopy.folder) == [
+        'territory.csv line 2, column "as_of": "before 15 "August" has a double quote inside an unquoted field: '
+        'quote the whole field and double the quote ("")']
+
+
+def test_a_quoted_field_with_doubled_quotes_is_fine(datacopy):
+    datacopy.set("territory", 0, "note", 'The "Donbas", as named')  # csv writer quotes and doubles
+    assert lines(datacopy.folder) == []
+    assert load("territory", datacopy.folder)["note"].iloc[0] == 'The "Donbas", as named'
+
+
+@pytest.mark.parametrize("char, code", [("\x00", "U+0000"), ("\x1b", "U+001B")])
+def test_control_characters_are_refused(datacopy, char, code):
+    line = datacopy.set("territory", 0, "note", f"a{char}[31mb")
+    shown = f"a{char}[31mb".encode("unicode_escape").decode()
+    assert lines(datacopy.folder) == [
+        f'territory.csv line {line}, column "note": "{shown}" holds a control character ({code}): remove it']
+
+
+def test_a_cell_over_the_csv_modules_limit_loads(datacopy):
+    long_note = "word " * 40_000  # 200 KB: over the csv module's 128 KiB default
+    datacopy.set("territory", 0, "note", long_note.strip())
+    assert lines(datacopy.folder) == []
+    assert len(load("territory", datacopy.folder)["note"].iloc[0]) > 131072
+
+
+# ------------------------------------------------------------------ URLs
+
+@pytest.mark.parametrize("url", ['https://example.org/"><script>alert(1)</script>', "https://exa mple.org/",
+                                 "javascript:alert(1)", "https:///path-only", "https://example.org/%zz",
+                                 "http://example.org:99999/"])
+def test_urls_must_be_well_formed(datacopy, url):
+    i = datacopy.find("sources", source_id="ref-encyclopedia")
+    line = datacopy.set("sources", i, "url", url)
+    found = lines(datacopy.folder)
+    assert len(found) == 1 and found[0].startswith(f'sources.csv line {line}, column "url": "{url}" is not a well-formed')
+
+
+def test_a_url_is_escaped_where_it_is_shown(datacopy):
+    from summit_lessons.widgets import html_table
+
+    sources = load("sources", datacopy.folder).head(1).copy()
+    sources["url"] = 'https://example.org/"><script>'
+    page = html_table(sources[["source_id", "url"]], "Sources").to_html()
+    assert "<script>" not in page and "&quot;&gt;&lt;script&gt;" in page
+
+
+# ------------------------------------------------------------------ tables and files
+
+def test_header_only_table(datacopy):
+    path = datacopy.folder / "territory.csv"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    assert lines(datacopy.folder) == ["territory.csv: has a header but no rows: the lessons need at least one"]
+
+
+def test_an_undescribed_csv_is_named(datacopy):
+    (datacopy.folder / "grades_private.csv").write_text("student,grade\nA,1\n", encoding="utf-8")
+    assert lines(datacopy.folder) == [
+        "grades_private.csv: is not described in datapackage.json: it is not loaded, and the bundle leaves it out "
+        "(add a resource for it, or move it out of the data folder)"]
+    assert len(load("territory", datacopy.folder)) > 0  # load is not disturbed by it
+
+
+def test_a_folder_named_like_a_table_is_not_called_missing(datacopy):
+    (datacopy.folder / "events.csv").unlink()
+    (datacopy.folder / "events.csv").mkdir()
+    found = lines(datacopy.folder)
+    assert found[0].startswith("events.csv: ") and found[0].endswith("is a folder, not a CSV file")
+
+
+def test_a_nonexistent_data_folder_is_one_error(tmp_path):
+    missing = tmp_path / "nowhere"
+    expected = f"{missing}: does not exist: give the data folder (with datapackage.json and the CSV files)"
+    assert lines(missing) == [expected]
+    with pytest.raises(DataError) as err:
+        load("events", missing)
+    assert str(err.value) == expected
+
+
+# ------------------------------------------------------------------ the descriptor
+
+def edit_descriptor(datacopy, change) -> None:
+    path = datacopy.folder / "datapackage.json"
+    desc = json.loads(path.read_text(encoding="utf-8"))
+    change(desc)
+    path.write_text(json.dumps(desc, indent=2), encoding="utf-8")
+
+
+def resource(desc, name):
+    return next(r for r in desc["resources"] if r["name"] == name)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d.pop("resources"), 'datapackage.json: has no "resources" list: it must describe at least one table'),
+    (lambda d: resource(d, "territory").pop("schema"), 'datapackage.json: resource "territory" has no "schema"'),
+    (lambda d: resource(d, "territory")["schema"].pop("fields"),
+     'datapackage.json: resource "territory" has no "schema.fields" list of named fields'),
+    (lambda d: resource(d, "territory")["schema"]["foreignKeys"][0]["reference"].update(fields="nope"),
+     'datapackage.json: "sources.nope" resource "territory" foreign key refers to a column that "sources" does not have'),
+    (lambda d: resource(d, "territory")["schema"]["foreignKeys"][0].update(fields="nope"),
+     'datapackage.json: "nope" resource "territory" foreign key names a column that "territory" does not have'),
+    (lambda d: resource(d, "territory").update(path="../../etc/passwd"),
+     'datapackage.json: "../../etc/passwd" resource "territory" path leaves the data folder: '
+     "a table must be a file inside it"),
+])
+def test_a_broken_descriptor_is_one_line_in_validate_and_load(datacopy, change, message):
+    edit_descriptor(datacopy, change)
+    assert lines(datacopy.folder) == [message]
+    with pytest.raises(DataError) as err:
+        load("events", datacopy.folder)
+    assert str(err.value) == message
+
+
+def test_invalid_json_in_the_descriptor_is_the_same_line_from_load(datacopy):
+    path = datacopy.folder / "datapackage.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"resources":', '"resources"', 1), encoding="utf-8")
+    found = lines(datacopy.folder)
+    assert len(found) == 1 and found[0].startswith("datapackage.json line ") and "is not valid JSON: Expecting ':'" in found[0]
+    with pytest.raises(DataError) as err:
+        load("events", datacopy.folder)
+    assert str(err.value) == found[0]
+
+
+def test_a_bom_in_the_descriptor_is_accepted(datacopy):
+    path = datacopy.folder / "datapackage.json"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert lines(datacopy.folder) == []
+    assert len(load("events", datacopy.folder)) > 0
+
+
+def test_an_edited_descriptor_is_read_again(datacopy):
+    assert "title" in descriptor(datacopy.folder)["resources"][0]
+    edit_descriptor(datacopy, lambda d: d["resources"][0].update(title="Edited title, longer than before"))
+    assert descriptor(datacopy.folder)["resources"][0]["title"] == "Edited title, longer than before"
+
+
+def test_validate_names_the_folder_from_the_environment(datacopy):
+    datacopy.set("territory", 0, "share_held_by_russia_pct", "nan")
+    env = {**os.environ, "SUMMIT_LESSONS_DATA": str(datacopy.folder)}
+    done = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "validate"], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == f"1 problem found in {datacopy.folder}"
+    clean = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "validate"],
+                           env={**env, "SUMMIT_LESSONS_DATA": ""}, capture_output=True, text=True)
+    assert clean.returncode == 0 and "in the packaged data" in clean.stdout
