@@ -239,3 +239,16 @@ def test_validate_names_the_folder_from_the_environment(datacopy):
     clean = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "validate"],
                            env={**env, "SUMMIT_LESSONS_DATA": ""}, capture_output=True, text=True)
     assert clean.returncode == 0 and "in the packaged data" in clean.stdout
+
+
+# ------------------------------------------------------------------ widgets
+
+def test_timeline_explorer_on_an_empty_frame_says_no_events():
+    from summit_lessons.widgets import TimelineExplorer
+
+    empty = load("events").iloc[0:0]
+    ex = TimelineExplorer(empty)
+    assert ex.status.value == '<p role="status"><strong>No events</strong>: the table given to this explorer is empty.</p>'
+    assert ex.figure.value == "" and ex.table.value == ""
+    ex.reset()  # the controls still work on nothing
+    assert "No events" in ex.snapshot_html()

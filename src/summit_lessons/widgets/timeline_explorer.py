@@ -237,8 +237,11 @@ class TimelineExplorer(_Snapshot, W.VBox):
         phases = [p for p in PHASES if p in set(ev["phase"])]
         cats = sorted(set(ev["category"]))
         ids = sorted({p for ps in ev["people"] for p in ps}, key=lambda i: self._names.get(i, i))
-        lo, hi = self.index.first.min(), self.index.last.max()
-        self._bounds = (pd.Timestamp(lo).date(), pd.Timestamp(hi).date()) if len(ev) else (None, None)
+        if len(ev):
+            lo, hi = self.index.first.min(), self.index.last.max()
+            self._bounds = (pd.Timestamp(lo).date(), pd.Timestamp(hi).date())
+        else:  # an empty selection (e.g. a filter that matched nothing) opens as "no events"
+            self._bounds = (None, None)
 
         self.phase = W.SelectMultiple(options=phases, rows=len(phases), description="Phase",
                                       layout=W.Layout(width="auto"))
@@ -359,6 +362,8 @@ class TimelineExplorer(_Snapshot, W.VBox):
             status = ("<p role=\"status\"><strong>No events:</strong> the “From” date is after the “To” date. "
                       "Swap them or press <em>Reset filters</em>.</p>")
             return status, "", ""
+        if total == 0:
+            return "<p role=\"status\"><strong>No events</strong>: the table given to this explorer is empty.</p>", "", ""
         if n == 0:
             status = (f"<p role=\"status\"><strong>No event matches</strong> {esc(described)}. Remove a filter "
                       "(select fewer items, or choose “Anyone”) or press <em>Reset filters</em>.</p>")
