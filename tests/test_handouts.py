@@ -160,7 +160,7 @@ def test_a_failing_notebook_names_its_cell_and_keeps_the_previous_build(built, t
     msg = str(info.value)
     assert "broken_notebook.ipynb" in msg and "cell 3" in msg and "ValueError: fixture failure on purpose" in msg
     assert {p.relative_to(out): p.read_bytes() for p in _pages(out)} == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".handouts")] == []  # no half-written folder
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".handouts") and p.is_dir()] == []  # no half-written folder
 
 
 def test_command_line_reports_progress_errors_and_bad_arguments(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from pathlib import Path
 
 # nbformat's validator imports jsonschema, which imports rfc3987_syntax when it is installed (it is,
@@ -17,7 +18,7 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 import nbformat  # noqa: E402
 
-__all__ = ["ExecutionError", "execute_notebook", "clean_metadata", "main"]
+__all__ = ["ExecutionError", "execute_notebook", "clean_metadata", "preload", "main"]
 
 #: Metadata keys a notebook may keep; anything else (personal or tool state) is dropped.
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info", "summit_lessons", "widgets")
@@ -31,6 +32,40 @@ class ExecutionError(RuntimeError):
         self.notebook, self.cell_index, self.code_cell, self.error, self.source = notebook, cell_index, code_cell, error, source
         first = source.strip().splitlines()[0] if source.strip() else ""
         super().__init__(f"{notebook}: cell {cell_index + 1} (code cell {code_cell + 1}, starting {first!r}) failed: {error}")
+
+
+_PRELOAD_LOCK = threading.Lock()
+_preloaded = False
+
+
+def preload() -> None:
+    """Import, in the calling thread, every module a kernel start imports lazily.
+
+    Call it before starting worker threads. Two threads importing ``jupyter_client`` at once (or
+    one importing nbconvert, which imports nbclient, while another starts a kernel) can see a
+    partially initialised module: ``ImportError: cannot import name 'AsyncKernelManager' from
+    partially initialized module 'jupyter_client.manager'``. After this call the workers only
+    find modules that are already complete.
+    """
+    global _preloaded
+    with _PRELOAD_LOCK:
+        if _preloaded:
+            return
+        import nbclient  # noqa: F401
+        import nbclient.client  # noqa: F401
+        import nbclient.exceptions  # noqa: F401
+        import nbclient.output_widget  # noqa: F401
+        import jupyter_client.manager  # noqa: F401
+        from jupyter_client import AsyncKernelManager, KernelManager  # noqa: F401  # nbclient's lazy default
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+        from jupyter_client.provisioning import KernelProvisionerFactory
+
+        try:  # the python3 spec comes from ipykernel, imported on first lookup
+            spec = KernelSpecManager().get_kernel_spec("python3")
+            KernelProvisionerFactory.instance().is_provisioner_available(spec)  # loads the provisioner entry points
+        except NoSuchKernel:
+            pass  # reported by the kernel start itself, with its own message
+        _preloaded = True
 
 
 def _kernel_env() -> dict[str, str]:
@@ -59,6 +94,7 @@ def execute_notebook(path: str | os.PathLike[str], *, timeout: int = 120,
 
     Cells tagged ``raises-exception`` may raise; any other error raises :class:`ExecutionError`.
     """
+    preload()  # a no-op once done; makes a direct call from a thread safe too
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -117,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         return None
 
     failed = 0
+    preload()  # before the workers start: see preload()
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for name, error in zip(args.notebooks, pool.map(run, args.notebooks)):
             if error:

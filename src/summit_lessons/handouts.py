@@ -12,6 +12,8 @@ folder and moves it into place at the end, so a failed build leaves the previous
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -280,15 +282,24 @@ labelled box. Every handout works offline.</p>
 # ---------------------------------------------------------------------------- the build
 
 def _check_writable(out: Path) -> None:
-    parent = out.resolve().parent
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"cannot write handouts to {out}: it exists and is not a folder")
     try:
+        parent = out.resolve().parent
         parent.mkdir(parents=True, exist_ok=True)
         probe = tempfile.mkdtemp(prefix=".handouts-probe-", dir=parent)
         os.rmdir(probe)
     except OSError as exc:
-        raise BuildError(f"cannot write handouts to {out}: {exc.strerror or exc}") from None
-    if out.exists() and not out.is_dir():
-        raise BuildError(f"cannot write handouts to {out}: it exists and is not a folder")
+        raise BuildError(_os_error(f"cannot write handouts to {out}", exc)) from None
+
+
+def _os_error(what: str, exc: OSError) -> str:
+    """One line for any OSError: what failed, the system's words, and the file when it is known."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    hints = {errno.ENOSPC: " (the disk is full)", errno.EROFS: " (the file system is read-only)",
+             errno.EBUSY: " (a mount point or a file in use)", errno.EDQUOT: " (over the disk quota)"}
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) not in what else ""
+    return f"{what}: {reason}{hints.get(exc.errno or 0, '')}{where}"
 
 
 def _execute(path: Path, timeout: int) -> Any:
@@ -298,6 +309,148 @@ def _execute(path: Path, timeout: int) -> Any:
         return execute_notebook(path, timeout=timeout)
     except ExecutionError as exc:
         raise BuildError(str(exc)) from None
+    except OSError as exc:
+        raise BuildError(_os_error(f"{path.name}: cannot execute", exc)) from None
+
+
+def _read_metas(paths: list[Path]) -> list[dict[str, Any]]:
+    """Every lesson's metadata, each fault one line naming the notebook file."""
+    from .lessons import lesson_meta
+
+    metas = []
+    for p in paths:
+        try:
+            meta = lesson_meta(p)
+        except json.JSONDecodeError as exc:
+            raise BuildError(f"{p.name}: is not a notebook: broken JSON at line {exc.lineno}, "
+                             f"column {exc.colno} ({exc.msg})") from None
+        except UnicodeDecodeError:
+            raise BuildError(f"{p.name}: is not a notebook: not UTF-8 text") from None
+        except KeyError as exc:
+            raise BuildError(str(exc.args[0]) if exc.args else f"{p.name}: metadata is incomplete") from None
+        except (AttributeError, TypeError):
+            raise BuildError(f"{p.name}: is not a notebook: its JSON is not a notebook object") from None
+        except OSError as exc:
+            raise BuildError(_os_error(f"cannot read {p.name}", exc)) from None
+        value = meta.get("accurate_as_of")
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) or not _real_date(value):
+            raise BuildError(f'{p.name}: metadata "accurate_as_of" {value!r} is not a date of the form YYYY-MM-DD')
+        metas.append({**meta, "file_stem": p.stem})
+    return sorted(metas, key=lambda m: m["order"])
+
+
+def _real_date(iso: str) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(iso)
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------- output folder
+
+@contextlib.contextmanager
+def _output_lock(out: Path, say: Callable[[str], None], wait: float = 900.0) -> Any:
+    """Hold an exclusive lock on the output folder (a lock file beside it) for one build.
+
+    A second build into the same folder waits for the first one instead of racing it through
+    the swap. ``fcntl.flock`` is released by the system when a process dies, even by kill -9, so
+    a crashed build never leaves a stale lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; builds into one folder are not serialised there
+        yield
+        return
+    lock_path = out.parent / f".{out.name}.lock"
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise BuildError(_os_error(f"cannot write handouts to {out}", exc)) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"waiting: another build is writing to {out}")
+            deadline = time.monotonic() + wait
+            while True:
+                time.sleep(0.2)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise BuildError(f"another build has been writing to {out} for {wait:.0f} s "
+                                         f"(lock {lock_path}): try again when it has finished") from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock; the file stays, so every build locks the same inode
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _leftover_pid(name: str, prefix: str) -> int | None:
+    m = re.match(re.escape(prefix) + r"(\d+)-", name)
+    return int(m.group(1)) if m else None
+
+
+def _recover_and_clean(out: Path, say: Callable[[str], None]) -> None:
+    """Tidy what an interrupted build left beside ``out`` (called with the output lock held).
+
+    * ``out`` missing but an old copy set aside (a build killed mid-swap on a system without an
+      atomic exchange): the old copy goes back, so the handouts are there again;
+    * old copies and staging folders of builds that are no longer running are removed.
+    """
+    parent = out.parent
+    if not parent.is_dir():
+        return
+    old_prefix, tmp_prefix = f".{out.name}-old-", ".handouts-tmp-"
+    olds = sorted((p for p in parent.iterdir() if p.name.startswith(old_prefix)), key=lambda p: p.stat().st_mtime)
+    if not out.exists() and olds:
+        newest = olds.pop()
+        with contextlib.suppress(OSError):
+            os.replace(newest, out)
+            say(f"recovered the previous handouts in {out} (an earlier build was interrupted)")
+    for p in olds + [p for p in parent.iterdir() if p.name.startswith(tmp_prefix)]:
+        prefix = old_prefix if p.name.startswith(old_prefix) else tmp_prefix
+        pid = _leftover_pid(p.name, prefix)
+        if pid is not None and pid != os.getpid() and _pid_alive(pid):
+            continue  # another build, still running, owns it
+        if pid is None and time.time() - p.stat().st_mtime < 3600:
+            continue  # an older naming scheme: only removed once clearly abandoned
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux ``renameat2(RENAME_EXCHANGE)``); False when unsupported."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # this file system cannot exchange: fall back to two renames
+    raise OSError(err, os.strerror(err), str(b))
 
 
 def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[str] = EDITIONS,
@@ -307,10 +460,11 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
     """Build the handouts into ``out``; return what was done.
 
     ``notebooks`` defaults to the packaged lessons. ``cache_dir=None`` turns the cache off.
-    Raises :class:`BuildError` (and leaves ``out`` as it was) when a notebook fails or the
-    folder cannot be written.
+    ``timeout`` is the longest one cell may run (seconds). Raises :class:`BuildError` (one line,
+    and ``out`` left as it was) when a notebook fails or the folder cannot be written. Two builds
+    into the same ``out`` take turns (a lock file beside it).
     """
-    from .lessons import lesson_metas, notebook_paths
+    from .lessons import notebook_paths
 
     started = time.perf_counter()
     say = progress or (lambda _m: None)
@@ -322,11 +476,21 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
     paths = [Path(p) for p in notebooks] if notebooks is not None else notebook_paths()
     if not paths:
         raise BuildError("no lesson notebooks found")
-    try:
-        metas = lesson_metas(paths)
-    except (KeyError, json.JSONDecodeError) as exc:
-        raise BuildError(str(exc)) from None
+    metas = _read_metas(paths)
 
+    with _output_lock(out, say):
+        _recover_and_clean(out, say)
+        try:
+            report = _build_locked(out, paths, metas, editions, show_code, cache_dir, jobs, timeout, say)
+        except OSError as exc:
+            raise BuildError(_os_error(f"cannot write handouts to {out}", exc)) from None
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], editions: list[str], show_code: bool,
+                  cache_dir: str | os.PathLike[str] | None, jobs: int | None, timeout: int,
+                  say: Callable[[str], None]) -> BuildReport:
     env_key = _environment_key(data_dir())
     cache = Path(cache_dir) if cache_dir is not None else None
     variant = f"{'code' if show_code else 'nocode'}"
@@ -336,7 +500,7 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
         return cache / f"{p.stem}-{key}-{edition}-{variant}.html" if cache else None
 
     keys = {p: cache_key(p, env_key) for p in paths}
-    todo = [p for p in paths if not all((c := cached_html(p, keys[p], e)) is not None and c.exists() for e in editions)]
+    todo = [p for p in paths if not all((c := cached_html(p, keys[p], e)) is not None and c.is_file() for e in editions)]
     pages: dict[tuple[Path, str], str] = {}
     total = len(paths)
     for i, p in enumerate(paths, 1):
@@ -346,6 +510,9 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
 
     if todo:
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+        from .execute import preload
+
+        preload()  # the workers' imports, done here once: two threads importing jupyter_client can clash
 
         def run(p: Path) -> tuple[Path, Any, float]:
             t0 = time.perf_counter()
@@ -367,7 +534,8 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
                     f.cancel()
                 raise
 
-    staging = Path(tempfile.mkdtemp(prefix=".handouts-tmp-", dir=out.resolve().parent))
+    # The pid in the name tells a later build whether the folder's owner is still running.
+    staging = Path(tempfile.mkdtemp(prefix=f".handouts-tmp-{os.getpid()}-", dir=out.resolve().parent))
     try:
         staging.chmod(0o755)  # mkdtemp makes it private; handouts are for sharing
         for e in editions:
@@ -375,38 +543,93 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
         for p in paths:
             for e in editions:
                 target = staging / e / f"{p.stem}.html"
-                src = cached_html(p, keys[p], e)
                 if (p, e) in pages:
                     target.write_text(pages[(p, e)], encoding="utf-8")
-                    if src is not None:
-                        src.parent.mkdir(parents=True, exist_ok=True)
-                        tmp = src.with_suffix(".partial")
-                        tmp.write_text(pages[(p, e)], encoding="utf-8")
-                        os.replace(tmp, src)
                 else:
-                    shutil.copyfile(src, target)
+                    shutil.copyfile(cached_html(p, keys[p], e), target)
         (staging / "index.html").write_text(index_html(metas, editions), encoding="utf-8")
         report.files = sorted(f.relative_to(staging) for f in staging.rglob("*.html"))
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    # The handouts are in place: from here on nothing may fail the build. A cache that cannot
+    # be written (read-only, full) costs the next build time, never this build's result.
     if cache is not None:
-        _prune(cache, {f"{p.stem}-{keys[p]}" for p in paths}, {p.stem for p in paths})
+        written = {k: v for k, v in pages.items()}
+        problem = _write_cache(cache, written, lambda p, e: cached_html(p, keys[p], e))
+        if problem is None:
+            with contextlib.suppress(OSError):
+                _prune(cache, {f"{p.stem}-{keys[p]}" for p in paths}, {p.stem for p in paths})
+        else:
+            say(f"warning: {problem}; the handouts were written, but the next build will execute them again")
     report.files = [out / f for f in report.files]
-    report.seconds = time.perf_counter() - started
     return report
 
 
+def _write_cache(cache: Path, pages: dict[tuple[Path, str], str], name: Callable[[Path, str], Path | None]) -> str | None:
+    """Store freshly exported pages in the cache; a one-line reason when it cannot, else None.
+
+    Each page goes to a private ``.partial`` file first (pid in its name, so concurrent builds
+    never share one) and is renamed into place: a reader sees a whole page or none.
+    """
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        _clean_partials(cache)
+        for (p, e), html_text in pages.items():
+            target = name(p, e)
+            if target is None:
+                continue
+            fd, tmp = tempfile.mkstemp(prefix=f".{os.getpid()}-", suffix=".partial", dir=cache)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(html_text)
+                os.replace(tmp, target)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+    except OSError as exc:
+        return _os_error(f"cannot write the cache {cache}", exc)
+    return None
+
+
+def _clean_partials(cache: Path) -> None:
+    """Remove ``.partial`` files of builds that are no longer running (a kill -9 leaves them)."""
+    for f in cache.glob("*.partial"):
+        m = re.match(r"\.(\d+)-", f.name)
+        if m and int(m.group(1)) != os.getpid() and _pid_alive(int(m.group(1))):
+            continue
+        if not m and time.time() - f.stat().st_mtime < 3600:
+            continue
+        with contextlib.suppress(OSError):
+            f.unlink()
+
+
 def _swap(staging: Path, out: Path) -> None:
-    """Put the new build in place; the old one is removed only once the new one is there."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}-old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(staging, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Put the new build in place so that ``out`` is never missing, then remove the old one.
+
+    Where the system can (Linux), the two folders are exchanged in one atomic step
+    (``renameat2(RENAME_EXCHANGE)``): at every instant ``out`` is either the whole old build or
+    the whole new one. Elsewhere the old folder is renamed aside and the new one in; if the
+    process dies between those two renames, the next build puts the old folder back
+    (:func:`_recover_and_clean`) before it does anything else.
+    """
+    if not out.exists():
+        os.replace(staging, out)
+        return
+    if _exchange(staging, out):
+        shutil.rmtree(staging, ignore_errors=True)  # staging now holds the old build
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-{os.getpid()}-", dir=out.parent))
+    os.rmdir(old)  # only the unique name is wanted: os.replace needs the target absent
+    os.replace(out, old)
+    try:
+        os.replace(staging, out)
+    except BaseException:
+        os.replace(old, out)  # put the previous build back before reporting the failure
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _prune(cache: Path, keep: set[str], stems: set[str]) -> None:
