@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 from .locations import data_dir, notebooks_dir
-from .handouts import build
+from .handouts import BuildError, build
 
 __all__ = ["bundle", "README_TEXT"]
 
@@ -45,21 +45,62 @@ def bundle(out: str | os.PathLike[str] = "build/summit_lessons-offline.zip", *,
            notebooks: list[str | os.PathLike[str]] | None = None) -> Path:
     """Build (or refresh from the cache) the handouts, then zip them with notebooks and data."""
     out = Path(out)
+    if out.is_dir():
+        raise BuildError(f"cannot write the bundle to {out}: it is a folder; give a file name such as "
+                         f"{out / 'summit_lessons-offline.zip'}")
+    data_files = described_data_files(data_dir())  # before the build: a broken descriptor stops it early
     paths = [Path(p) for p in notebooks] if notebooks is not None else sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
     report = build(handouts_dir, cache_dir=cache_dir, notebooks=paths, progress=None)
     entries: dict[str, bytes] = {"README.txt": README_TEXT.encode("utf-8")}
-    for f in sorted(report.out.rglob("*")):
-        if f.is_file():
-            entries["handouts/" + f.relative_to(report.out).as_posix()] = f.read_bytes()
+    # Only the handouts this build wrote (the report's list), not whatever else sits in the folder.
+    for f in sorted(report.files):
+        entries["handouts/" + f.relative_to(report.out).as_posix()] = f.read_bytes()
     for f in paths:
         entries[f"notebooks/{f.name}"] = f.read_bytes()
-    for f in sorted(data_dir().glob("*")):
-        if f.suffix in (".csv", ".json"):
-            entries[f"data/{f.name}"] = f.read_bytes()
+    for name, f in data_files.items():
+        entries[f"data/{name}"] = f.read_bytes()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".partial")
-    with zipfile.ZipFile(tmp, "w") as zf:
-        for name in sorted(entries):
-            _add(zf, f"summit_lessons/{name}", entries[name])
-    os.replace(tmp, out)
+    _remove_stale_partials(out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    try:
+        with zipfile.ZipFile(tmp, "w") as zf:
+            for name in sorted(entries):
+                _add(zf, f"summit_lessons/{name}", entries[name])
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # never leave half a zip behind
+        raise
     return out
+
+
+def described_data_files(folder: Path) -> dict[str, Path]:
+    """The data files that go to learners: datapackage.json and the tables it describes, nothing else.
+
+    Anything else in the data folder (a teacher's ``grades_private.csv``, notes, backups) stays out.
+    """
+    from .loader import descriptor
+
+    desc = descriptor(folder)
+    own = folder / "datapackage.json"
+    files = {"datapackage.json": own if own.is_file() else _packaged_descriptor()}
+    for r in desc["resources"]:
+        files[r["path"]] = folder / r["path"]
+    return files
+
+
+def _packaged_descriptor() -> Path:
+    from .locations import package_dir
+
+    return package_dir() / "data" / "datapackage.json"
+
+
+def _remove_stale_partials(out: Path) -> None:
+    """Half-written zips of bundles that were killed (their pid is no longer running)."""
+    for f in out.parent.glob(f".{out.name}.*.partial"):
+        try:
+            pid = int(f.name[len(out.name) + 2:-len(".partial")])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            f.unlink(missing_ok=True)
+        except (ValueError, OSError):
+            continue

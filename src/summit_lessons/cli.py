@@ -44,6 +44,7 @@ def _handouts(args: argparse.Namespace) -> int:
     from .handouts import EDITIONS, BuildError, build
 
     editions = EDITIONS if args.edition == "both" else (args.edition,)
+    had_handouts = False
     try:
         notebooks = None
         if args.notebooks:
@@ -53,10 +54,15 @@ def _handouts(args: argparse.Namespace) -> int:
             if not notebooks:
                 print(f"error: no lesson notebooks (NN_name.ipynb) in {args.notebooks}", file=sys.stderr)
                 return 1
+        # Known before the build starts: whether there are previous handouts for it to leave alone.
+        had_handouts = (Path(args.out) / "index.html").is_file()
         report = build(args.out, editions=editions, show_code=args.show_code, notebooks=notebooks,
-                       cache_dir=None if args.no_cache else args.cache, jobs=args.jobs)
-    except BuildError as exc:
-        print(f"error: {exc}; the previous handouts in {args.out} are unchanged", file=sys.stderr)
+                       cache_dir=None if args.no_cache else args.cache, jobs=args.jobs, timeout=args.timeout)
+    except (BuildError, OSError) as exc:
+        text = str(exc) if isinstance(exc, BuildError) else f"{exc.strerror or exc} ({exc.filename})"
+        kept = (f"the previous handouts in {args.out} are unchanged" if had_handouts
+                else f"nothing was written to {args.out}")
+        print(f"error: {text}; {kept}", file=sys.stderr)
         return 1
     size = sum(f.stat().st_size for f in report.files)
     print(f"wrote {len(report.files)} pages ({size / 1024:.0f} KiB) to {report.out} in {report.seconds:.1f} s "
@@ -67,14 +73,29 @@ def _handouts(args: argparse.Namespace) -> int:
 def _bundle(args: argparse.Namespace) -> int:
     from .bundle import bundle
     from .handouts import BuildError
+    from .loader import DataError
 
     try:
         path = bundle(args.out, handouts_dir=args.handouts, cache_dir=args.cache)
-    except (BuildError, OSError) as exc:
+    except (BuildError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write the bundle {args.out}: {exc.strerror or exc}"
+              + (f" ({exc.filename})" if exc.filename else ""), file=sys.stderr)
         return 1
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0
+
+
+def _seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too short: give at least 1 second")
+    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebooks", default=None, help="folder of lesson notebooks (default: the packaged lessons)")
     p.add_argument("--cache", default=".handouts-cache", help="cache folder (default: .handouts-cache)")
     p.add_argument("--no-cache", action="store_true", help="execute every notebook, ignoring the cache")
+    p.add_argument("--timeout", type=_seconds, default=180, metavar="SECONDS",
+                   help="longest one notebook cell may run before the build stops (default: 180)")
     p.set_defaults(func=_handouts)
 
     p = sub.add_parser("bundle", help="one zip for an offline classroom: handouts, notebooks and data")

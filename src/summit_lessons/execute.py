@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 # nbformat's validator imports jsonschema, which imports rfc3987_syntax when it is installed (it is,
 # via jupyter-events) and builds a grammar there for about 2 s. Notebook validation never uses its
@@ -18,7 +19,7 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 import nbformat  # noqa: E402
 
-__all__ = ["ExecutionError", "execute_notebook", "clean_metadata", "preload", "main"]
+__all__ = ["ExecutionError", "NotebookError", "execute_notebook", "read_notebook", "clean_metadata", "preload", "main"]
 
 #: Metadata keys a notebook may keep; anything else (personal or tool state) is dropped.
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info", "summit_lessons", "widgets")
@@ -68,6 +69,62 @@ def preload() -> None:
         _preloaded = True
 
 
+class NotebookError(ExecutionError):
+    """The notebook itself cannot be run (not JSON, not a valid notebook, no kernel): names the file."""
+
+    def __init__(self, notebook: str, message: str):
+        self.notebook, self.cell_index, self.code_cell, self.error, self.source = notebook, -1, -1, message, ""
+        RuntimeError.__init__(self, f"{notebook}: {message}")
+
+
+def read_notebook(path: str | os.PathLike[str]) -> nbformat.NotebookNode:
+    """Read and validate a notebook; any fault is one :class:`NotebookError` line naming the file."""
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except UnicodeDecodeError:
+        raise NotebookError(path.name, "is not a notebook: not UTF-8 text") from None
+    import json
+
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookError(path.name, f"is not a notebook: broken JSON at line {exc.lineno}, column {exc.colno} "
+                                       f"({exc.msg})") from None
+    try:
+        from nbformat.reader import reads as read_any_version
+
+        # Not nbformat.reads: it logs a validation failure as a long multi-line error and goes on.
+        nb = nbformat.convert(read_any_version(text), 4)
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        raise NotebookError(path.name, f"is not a valid notebook (nbformat 4): {_schema_problem(exc)}") from None
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise NotebookError(path.name, f"is not a valid notebook: {type(exc).__name__}: {exc}") from None
+    return nb
+
+
+def _schema_problem(exc: Any) -> str:
+    """A schema failure in words: the cell it is in, not the whole offending JSON."""
+    where = list(exc.absolute_path)
+    if len(where) >= 2 and where[0] == "cells" and isinstance(where[1], int):
+        rest = "/".join(str(p) for p in where[2:])
+        kind = exc.instance.get("cell_type") if isinstance(exc.instance, dict) else None
+        what = f'its "{rest}" is wrong' if rest else (f"unknown cell_type {kind!r}" if kind else "it is not a notebook cell")
+        return f"cell {where[1] + 1}: {what}"
+    message = exc.message if len(exc.message) <= 120 else exc.message[:117] + "..."
+    return f"{message} (at {'/'.join(str(p) for p in where) or 'the top level'})"
+
+
+def _cell_words(nb: nbformat.NotebookNode, index: int) -> str:
+    if not 0 <= index < len(nb.cells):
+        return "before its first cell"
+    code = sum(1 for c in nb.cells[:index] if c.cell_type == "code")
+    lines = nb.cells[index].source.strip().splitlines()
+    return f"cell {index + 1} (code cell {code + 1}, starting {(lines[0] if lines else '')!r})"
+
+
 def _kernel_env() -> dict[str, str]:
     env = dict(os.environ)
     # The "python3" kernelspec runs plain `python`: make that this interpreter, so the kernel
@@ -95,11 +152,17 @@ def execute_notebook(path: str | os.PathLike[str], *, timeout: int = 120,
     Cells tagged ``raises-exception`` may raise; any other error raises :class:`ExecutionError`.
     """
     preload()  # a no-op once done; makes a direct call from a thread safe too
+    from jupyter_client.kernelspec import NoSuchKernel
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     path = Path(path)
-    nb = nbformat.read(path, as_version=4)
+    nb = read_notebook(path)
+    running = {"index": -1}  # the cell being run, for a timeout or a dead kernel
+
+    def note_cell(cell: Any = None, cell_index: int = -1, **_kw: Any) -> None:
+        running["index"] = cell_index
+
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -107,16 +170,29 @@ def execute_notebook(path: str | os.PathLike[str], *, timeout: int = 120,
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
         store_widget_state=store_widget_state,
+        on_cell_execute=note_cell,
         # The kernel's start-up warning about unencrypted local TCP is noise on every run.
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     try:
         client.execute(env=_kernel_env())
+    except CellTimeoutError:
+        raise NotebookError(path.name, f"{_cell_words(nb, running['index'])} did not finish within {timeout} s "
+                                       "(a longer limit: --timeout SECONDS)") from None
     except CellExecutionError as exc:
         index, code_index = _failed_cell(nb)
         source = nb.cells[index].source if index >= 0 else ""
         error = f"{exc.ename}: {exc.evalue}" if getattr(exc, "ename", None) else str(exc).strip().splitlines()[-1]
         raise ExecutionError(path.name, index, code_index, error, source) from None
+    except DeadKernelError:
+        raise NotebookError(path.name, f"the kernel died while running {_cell_words(nb, running['index'])} "
+                                       "(the Python process exited or was killed, e.g. out of memory)") from None
+    except NoSuchKernel as exc:
+        raise NotebookError(path.name, f"no Jupyter kernel named {exc.args[0] if exc.args else 'python3'!r} "
+                                       "is installed (pip install ipykernel)") from None
+    except RuntimeError as exc:  # e.g. "Kernel didn't respond in 60 seconds"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise NotebookError(path.name, f"the kernel failed: {first}") from None
     return clean_metadata(nb)
 
 
@@ -142,14 +218,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Execute notebooks in place (refresh stored outputs).")
     parser.add_argument("notebooks", nargs="+")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once")
+    parser.add_argument("--timeout", type=int, default=120, help="longest one cell may run, in seconds (default 120)")
     args = parser.parse_args(argv)
 
     def run(name: str) -> str | None:
         try:
-            nb = execute_notebook(name)
+            nb = execute_notebook(name, timeout=args.timeout)
         except ExecutionError as exc:
             return f"error: {exc}"
-        nbformat.write(nb, name)
+        except OSError as exc:
+            return f"error: {name}: {exc.strerror or exc}"
+        # Written beside and renamed over, so an interrupted write never leaves half a notebook.
+        tmp = Path(name).with_name(f".{Path(name).name}.{os.getpid()}.partial")
+        try:
+            nbformat.write(nb, tmp)
+            os.replace(tmp, name)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            return f"error: cannot write {name}: {exc.strerror or exc}"
         return None
 
     failed = 0
