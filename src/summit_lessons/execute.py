@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -174,8 +175,12 @@ def execute_notebook(path: str | os.PathLike[str], *, timeout: int = 120,
         # The kernel's start-up warning about unencrypted local TCP is noise on every run.
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
+    # The kernel process's own stderr (its log, and a traceback when it is stopped mid-cell after
+    # a timeout) goes to a file, not the terminal: the caller's one line says what happened, and
+    # the file's last line is added when the kernel itself failed.
+    kernel_log = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
     try:
-        client.execute(env=_kernel_env())
+        client.execute(env=_kernel_env(), stderr=kernel_log)
     except CellTimeoutError:
         raise NotebookError(path.name, f"{_cell_words(nb, running['index'])} did not finish within {timeout} s "
                                        "(a longer limit: --timeout SECONDS)") from None
@@ -192,8 +197,20 @@ def execute_notebook(path: str | os.PathLike[str], *, timeout: int = 120,
                                        "is installed (pip install ipykernel)") from None
     except RuntimeError as exc:  # e.g. "Kernel didn't respond in 60 seconds"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise NotebookError(path.name, f"the kernel failed: {first}") from None
+        said = _last_line(kernel_log)
+        raise NotebookError(path.name, f"the kernel failed: {first}" + (f" (kernel said: {said})" if said else "")) from None
+    finally:
+        kernel_log.close()
     return clean_metadata(nb)
+
+
+def _last_line(log: Any) -> str:
+    try:
+        log.seek(0)
+        lines = [line.strip() for line in log.read().splitlines() if line.strip()]
+    except (OSError, ValueError):
+        return ""
+    return lines[-1][:200] if lines else ""
 
 
 def _failed_cell(nb: nbformat.NotebookNode) -> tuple[int, int]:
