@@ -45,23 +45,69 @@ def _run(cmd: list[str], **kw) -> None:
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
 
 
-# ------------------------------------------------------------------ 1. floor
+# ------------------------------------------------------------------ 1. floors, measured as the lessons run
 
-def floor_notebook(folder: Path) -> Path:
-    nb = new_notebook(cells=[new_code_cell(
-        "import pandas, matplotlib.pyplot as plt, ipywidgets\nplt.plot([1, 2, 3])\nplt.show()")])
+#: Modules whose import is a real cost; a lesson's floor imports those the lesson itself imports.
+HEAVY = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets", "summit_lessons.loader",
+         "summit_lessons.timeline", "summit_lessons.plots", "summit_lessons.widgets", "summit_lessons.quizzes",
+         "summit_lessons.lessons", "summit_lessons.editions")
+
+_REPORT_MODULES = "import sys, json\nprint(json.dumps([m for m in {mods!r} if m in sys.modules]))"
+
+
+def _notebook(cells: list[str], path: Path) -> Path:
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = folder / "floor.ipynb"
     nbformat.write(nb, path)
     return path
 
 
+def lesson_floors(lessons: list[Path], folder: Path) -> dict[str, dict[str, Path]]:
+    """For each lesson, the notebooks that bound it from below, run by the same runner:
+
+    * ``empty``: no cells (kernel start and shutdown only);
+    * ``floor``: the lesson's own set-up cell plus an import of every heavy module the lesson
+      ends up importing (found by running the lesson once with a cell that lists them).
+
+    A lesson runs everything its floor runs and more, so lesson time / floor >= 1 up to noise,
+    and lesson - floor is the lesson's own work (loading tables, drawing, building widgets).
+    """
+    out: dict[str, dict[str, Path]] = {}
+    empty = _notebook([], folder / "empty.ipynb")
+    for p in lessons:
+        nb = nbformat.read(p, as_version=4)
+        setup = next(c.source for c in nb.cells if c.cell_type == "code")
+        probe = nbformat.read(p, as_version=4)
+        probe.cells.append(new_code_cell(_REPORT_MODULES.format(mods=HEAVY)))
+        # In the scratch folder, never beside the lessons (other tools list that folder); the
+        # lessons read their data through the package, so the working folder does not matter.
+        probe_path = folder / f"probe-{p.stem}.ipynb"
+        nbformat.write(probe, probe_path)
+        ran = execute_notebook(probe_path)
+        used = json.loads(ran.cells[-1].outputs[0]["text"])
+        floor = _notebook([setup, "\n".join(f"import {m}" for m in used)], folder / f"floor-{p.stem}.ipynb")
+        out[p.stem] = {"empty": empty, "floor": floor, "lesson": p, "modules": used}
+    return out
+
+
+def interleaved_lessons(floors: dict[str, dict[str, Path]], runs: int) -> dict[str, dict[str, list[float]]]:
+    """Time empty, floor and lesson of every lesson in turn, ``runs`` rounds (noise hits all alike)."""
+    times: dict[str, dict[str, list[float]]] = {k: {"empty": [], "floor": [], "lesson": []} for k in floors}
+    execute_notebook(next(iter(floors.values()))["empty"])  # untimed: the runner's own first imports
+    for _ in range(runs):
+        for stem, nbs in floors.items():
+            for kind in ("empty", "floor", "lesson"):
+                t = time.perf_counter()
+                execute_notebook(nbs[kind])
+                times[stem][kind].append(time.perf_counter() - t)
+    return times
+
+
+def _stats(ts: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(ts), "min": min(ts), "max": max(ts), "runs": len(ts)}
+
+
 # ------------------------------------------------------------------ 2. lessons
-
-def execute_all_serial(paths: list[Path]) -> None:
-    for p in paths:
-        execute_notebook(p)
-
 
 def execute_all_parallel(paths: list[Path], workers: int = 2) -> None:
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -133,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="runs per figure (default 3)")
     ap.add_argument("--out", default=str(ROOT / "build" / "bench.json"))
+    ap.add_argument("--floors-only", action="store_true", help="only the floors and the lessons (steps 1-2)")
     args = ap.parse_args(argv)
     runs = args.runs
     lessons = notebook_paths()
@@ -149,17 +196,34 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        print(f"[1/6] floor: one-cell notebook (pandas + matplotlib + ipywidgets + one plot), {runs} runs", flush=True)
-        floor = measure(lambda: execute_notebook(floor_notebook(tmp)), runs)
-        row("floor: one-cell notebook", floor)
+        print(f"[1/6] floors: each lesson beside an empty notebook and its own set-up + imports, {runs} rounds",
+              flush=True)
+        floors = lesson_floors(lessons, tmp)
+        per = interleaved_lessons(floors, runs)
+        breakdown = {}
+        for stem, t in per.items():
+            lesson_m, floor_m, empty_m = (statistics.median(t[k]) for k in ("lesson", "floor", "empty"))
+            ratios = [a / b for a, b in zip(t["lesson"], t["floor"])]
+            breakdown[stem] = {"lesson": lesson_m, "kernel start": empty_m, "imports": floor_m - empty_m,
+                               "own work": lesson_m - floor_m, "lesson / floor (median of rounds)": statistics.median(ratios),
+                               "imported": floors[stem]["modules"]}
+            row(f"{stem}: lesson", _stats(t["lesson"]), f"floor {floor_m:.2f} s, ratio {statistics.median(ratios):.2f}")
+        results["breakdown"] = breakdown
+        for stem, b in breakdown.items():
+            rows.append((f"  {stem} split", f"kernel {b['kernel start']:.2f} + imports {b['imports']:.2f} "
+                         f"+ own work {b['own work']:.2f} s", "", ""))
 
-        print(f"[2/6] lessons: {n} notebooks, serial and with 2 workers", flush=True)
-        serial = measure(lambda: execute_all_serial(lessons), runs)
-        limit = 1.5 * n * floor["median"]
-        row("lessons serial", serial, f"<= 1.5 x {n} x floor = {limit:.2f} s", serial["median"] <= limit)
+        print(f"[2/6] lessons: all {n} serially (sum of the rounds above) and with 2 workers", flush=True)
+        serial_runs = [sum(per[s]["lesson"][i] for s in per) for i in range(runs)]
+        floor_runs = [sum(per[s]["floor"][i] for s in per) for i in range(runs)]
+        serial = _stats(serial_runs)
+        ratio = statistics.median(a / b for a, b in zip(serial_runs, floor_runs))
+        row("lessons serial", serial, f"<= 1.5 x sum of floors (ratio {ratio:.2f})", ratio <= 1.5)
         par = measure(lambda: execute_all_parallel(lessons), runs)
         row("lessons, 2 workers", par, f"{par['median'] / serial['median']:.2f} x serial")
 
+        if args.floors_only:
+            return _report(rows, results, args.out)
         print("[3/6] handouts: cold build, naive nbconvert baseline, warm rebuild, one notebook touched", flush=True)
         out, cache = tmp / "handouts", tmp / "cache"
         cold = measure(lambda: handouts_cold(out, cache), runs)
@@ -200,11 +264,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("largest handout", f"{biggest / 1000:8.1f} kB", "<= 1000 kB", "ok" if biggest <= 1_000_000 else "MISSED"))
         rows.append(("offline bundle", f"{bundle.stat().st_size / 1000:8.1f} kB", "", ""))
 
+    return _report(rows, results, args.out)
+
+
+def _report(rows: list[tuple[str, str, str, str]], results: dict[str, dict], out: str) -> int:
     width = max(len(r[0]) for r in rows)
     print(f"\n{'measure':{width}}  {'median (min, max)':42}  {'target':36}  result")
     for name, fig, target, verdict in rows:
         print(f"{name:{width}}  {fig:42}  {target:36}  {verdict}")
-    out_path = Path(args.out)
+    out_path = Path(out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten: {out_path}")

@@ -87,8 +87,9 @@ def test_parallel_start_reproduces_the_import_race_without_preload():
 
 
 def test_parallel_start_after_preload_never_hits_the_import_race():
-    results = [_race("preload") for _ in range(8)]
-    assert results == ["ok"] * 8
+    # Six fresh processes: without preload() the race hit 2 runs in 3, so all six clean by luck is ~0.1 %.
+    results = [_race("preload") for _ in range(6)]
+    assert results == ["ok"] * 6
 
 
 # ------------------------------------------------------------------ two builds, one folder
