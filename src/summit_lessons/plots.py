@@ -308,7 +308,8 @@ def summit_day_chart(events: pd.DataFrame | None = None, zone: str = "Anchorage"
     table = pd.DataFrame({"event": whole_day["title"].to_numpy(),
                           f"time ({zone})": [stamp_of.get(i, (tl.TIME_NOT_GIVEN,))[0] for i in whole_day.index],
                           f"time ({other})": [stamp_of[i][1] if i in stamp_of else tl.TIME_NOT_GIVEN for i in whole_day.index],
-                          "approximate": [bool(a) if i in stamp_of else pd.NA for i, a in zip(whole_day.index, whole_day["time_approx"])]})
+                          "approximate": [("yes" if a else "no") if i in stamp_of else "—"
+                                          for i, a in zip(whole_day.index, whole_day["time_approx"])]})
     _finish(fig)
     return Chart(fig, alt, table, title)
 

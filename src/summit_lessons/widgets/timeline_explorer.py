@@ -171,7 +171,9 @@ def _svg(marks: _Marks, rows: list[int], zone: str) -> str:
         if not is_bar[k]:
             continue
         lane_ends = ends.setdefault(marks.phase[i], [])
-        t = next((n for n, e in enumerate(lane_ends) if x(a) >= e + 2), len(lane_ends))
+        # A bar that starts where another ends (September after August) also takes a new track:
+        # side by side on one line, consecutive months would read as one long period.
+        t = next((n for n, e in enumerate(lane_ends) if x(a) > e + 4), len(lane_ends))
         if t == len(lane_ends):
             lane_ends.append(0.0)
         lane_ends[t] = x(b)
@@ -205,7 +207,7 @@ def _svg(marks: _Marks, rows: list[int], zone: str) -> str:
         counts[phase] = counts.get(phase, 0) + 1
         if is_bar[k]:
             yb = y + _TRACK * track[k]
-            parts.append(f'<rect x="{x(a):.1f}" y="{yb - 4:.1f}" width="{max(x(b) - x(a), 3):.1f}" height="8" fill="#ffffff" '
+            parts.append(f'<rect x="{x(a) + 1:.1f}" y="{yb - 4:.1f}" width="{max(x(b) - x(a) - 2, 3):.1f}" height="8" fill="#ffffff" '
                          f'stroke="{colour}" stroke-width="2" opacity="0.9"><title>{esc(marks.label[i])}</title></rect>')
         else:
             parts.append(_marker(shape, x(a), y, colour, marks.approx[i] and mode == "hours", marks.label[i]))
