@@ -147,3 +147,43 @@ def test_reports_of_the_closed_talks_are_attributed_in_the_events_table(events):
     for eid in ("2025-08-15-history-lecture", "2025-08-15-sanctions-for-ceasefire-rejected", "2025-08-15-donbas-offer"):
         assert ev.at[eid, "title"].startswith("Reported:"), eid
         assert re.search(r"\breport(s|ed)\b", ev.at[eid, "summary"]), eid
+
+
+# ------------------------------------------------------------------ own words
+
+
+def _reference_article():
+    """The seed copy of the reference article, found beside the checkout (CI keeps it in ../shared)."""
+    from pathlib import Path
+
+    for parent in Path(__file__).resolve().parents:
+        path = parent / "shared" / "seeds" / "002_ceeddac2db4bc816.txt"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    pytest.skip("the seed copy of the reference article is not beside this checkout")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower().replace("’", "'"))
+
+
+def test_tables_of_order_and_offer_do_not_copy_eight_words_of_the_reference_article():
+    """Own words: no run of 8 words from the reference article outside a quotation (issue 9, §8)."""
+    seed = _words(_reference_article())
+    runs = {tuple(seed[i:i + 8]) for i in range(len(seed) - 7)}
+    texts = {}
+    for name, cols in {"events": ["title", "summary"], "perspectives": ["summary"], "offer_terms": ["term"],
+                       "deadlines": ["warning", "outcome"]}.items():
+        frame = load(name)
+        for col in cols:
+            for key, text in zip(frame.iloc[:, 0], frame[col]):
+                texts[f"{name} {key} {col}"] = re.sub(r'"[^"]*"', " | ", text)  # quotations are allowed
+    copied = {}
+    for where, text in texts.items():
+        words = [w for w in re.split(r"\s*\|\s*", text)]
+        for part in words:
+            w = _words(part)
+            hits = [" ".join(w[i:i + 8]) for i in range(len(w) - 7) if tuple(w[i:i + 8]) in runs]
+            if hits:
+                copied[where] = hits[0]
+    assert copied == {}
