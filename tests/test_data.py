@@ -66,7 +66,8 @@ def test_load_works_from_another_directory(tmp_path):
 def test_teacher_copy_via_argument_and_environment(datacopy, monkeypatch):
     rows = datacopy.rows("events")
     extra = dict(rows[0])
-    extra.update(event_id="local-school-assembly", title="Local assembly on the summit", summary="A class discussion.")
+    # a new row needs its own place in the order (seq); rows[0] is the earliest event, so it goes first
+    extra.update(event_id="local-school-assembly", seq="5", title="Local assembly on the summit", summary="A class discussion.")
     datacopy.write("events", rows + [extra])
     assert "local-school-assembly" in set(load("events", datacopy.folder)["event_id"])
     monkeypatch.setenv("SUMMIT_LESSONS_DATA", str(datacopy.folder))
@@ -190,6 +191,54 @@ def test_non_utf8_bytes(datacopy):
     path.write_bytes(b"\n".join(lines))
     msg = _error(datacopy.folder, "people")
     assert 'people.csv line 3, column "name"' in msg and "e9" in msg and "not valid UTF-8" in msg
+
+
+def _seq_of(datacopy, event_id: str) -> tuple[int, str]:
+    i = datacopy.find("events", event_id=event_id)
+    return i, datacopy.rows("events")[i]["seq"]
+
+
+def test_order_against_a_later_date_is_refused(datacopy):
+    # the 18 August White House meeting moved before Trump's 10:22 landing on 15 August
+    i, _ = _seq_of(datacopy, "2025-08-18-trump-zelenskyy-white-house")
+    _, landing_seq = _seq_of(datacopy, "2025-08-15-trump-lands")
+    line = datacopy.set("events", i, "seq", str(int(landing_seq) - 1))
+    msg = _error(datacopy.folder)
+    # one line per conflict, naming both rows: file, line, column, value and the other row's line
+    assert f'after 2025-08-18-trump-zelenskyy-white-house on line {line} (seq {int(landing_seq) - 1}, 2025-08-18)' in msg
+    assert 'events.csv line ' in msg and 'column "seq"' in msg and "whose date is later" in msg
+
+
+def test_order_against_a_later_time_is_refused(datacopy):
+    # the end of the talks (≈14:18) ordered before their start (≈11:32) on the same day
+    i, _ = _seq_of(datacopy, "2025-08-15-meeting-ends")
+    _, start_seq = _seq_of(datacopy, "2025-08-15-meeting-begins")
+    line = datacopy.set("events", i, "seq", str(int(start_seq) - 1))
+    msg = _error(datacopy.folder)
+    assert (f'puts 2025-08-15-meeting-begins (2025-08-15 11:32 America/Anchorage) after 2025-08-15-meeting-ends '
+            f'on line {line} (seq {int(start_seq) - 1}, 2025-08-15 14:18 America/Anchorage), whose time is later') in msg
+    assert f'events.csv line {datacopy.find("events", event_id="2025-08-15-meeting-begins") + 2}, column "seq"' in msg
+
+
+def test_month_row_may_stand_anywhere_in_its_month_but_not_outside_it(datacopy):
+    # an untimed 15 August event may move within the day, and an August row within August ...
+    i, _ = _seq_of(datacopy, "2025-08-15-eagle-gift")
+    _, lands = _seq_of(datacopy, "2025-08-15-trump-lands")
+    datacopy.set("events", i, "seq", str(int(lands) - 1))
+    j, _ = _seq_of(datacopy, "2025-08-economic-contacts")
+    _, inf = _seq_of(datacopy, "2025-08-04-inf-statement")
+    datacopy.set("events", j, "seq", str(int(inf) - 1))
+    assert sl.validate(datacopy.folder) == []
+    # ... but an August row may not come after a September one
+    _, sept = _seq_of(datacopy, "2025-09-trump-position-shift")
+    line = datacopy.set("events", j, "seq", str(int(sept) + 1))
+    assert f'events.csv line {line}, column "seq": "{int(sept) + 1}" puts 2025-08-economic-contacts (2025-08)' in _error(datacopy.folder)
+
+
+def test_duplicate_seq_is_refused(datacopy):
+    first = datacopy.rows("events")[0]["seq"]
+    line = datacopy.set("events", 1, "seq", first)
+    assert f'events.csv line {line}, column "seq": "{first}" is a duplicate' in _error(datacopy.folder)
 
 
 def test_negative_number(datacopy):

@@ -13,12 +13,62 @@ def events() -> pd.DataFrame:
     return load("events")
 
 
-def test_ordered_is_chronological(events):
+def test_ordered_follows_seq_and_never_contradicts_a_date(events):
     ev = tl.ordered(events)
-    assert ev["date"].is_monotonic_increasing
+    assert ev["seq"].is_monotonic_increasing and ev["seq"].is_unique
+    first, last = tl.period_bounds(ev)
+    # no event stands after one whose whole period starts later than its own ends
+    assert (last.to_numpy() >= first.cummax().to_numpy()).all()
     day = tl.summit_day(events)
     assert day["timestamp_utc"].is_monotonic_increasing
     assert len(day) >= 6
+
+
+def _titles(frame: pd.DataFrame) -> list[str]:
+    return [e.split("2025-08-15-")[-1] for e in frame["event_id"]]
+
+
+def test_summit_day_order_puts_untimed_events_where_the_article_does(events):
+    day = _titles(tl.summit_day(events, timed_only=False))
+    assert day == ["us-delegation-announced", "trump-lands", "three-on-three-announced", "putin-lands",
+                   "red-carpet-handshake", "flyover", "shared-car", "meeting-begins", "history-lecture",
+                   "sanctions-for-ceasefire-rejected", "donbas-offer", "working-lunch-cancelled", "eagle-gift",
+                   "meeting-ends", "press-briefing"]
+
+
+def test_august_2025_order_keeps_month_rows_where_the_narrative_puts_them(events):
+    aug = tl.ordered(events)
+    aug = aug[(aug["date"] >= "2025-08-01") & (aug["date"] < "2025-09-01") & (aug["phase"] != "summit-day")]
+    ids = list(aug["event_id"])
+    pos = ids.index
+    # month-only August rows stand after the days the narrative puts them after, not at the start of the month
+    assert pos("2025-08-04-inf-statement") < pos("2025-08-06-witkoff-in-moscow") < pos("2025-08-08-alaska-meeting-announced")
+    assert pos("2025-08-08-alaska-meeting-announced") < pos("2025-08-ushakov-confirms-talks") < pos("2025-08-14-russian-delegation-named")
+    assert pos("2025-08-14-russian-delegation-named") < pos("2025-08-severe-consequences-warning")
+    assert pos("2025-08-further-sanctions-downplayed") < pos("2025-08-17-trump-responsibility-remarks")
+    for eid in ("2025-08-witkoff-nato-like-protection", "2025-08-zelenskyy-welcomes-guarantees",
+                "2025-08-lavrov-guarantee-demand", "2025-08-economic-contacts", "2025-08-woods-trump-white-house"):
+        assert pos(eid) > pos("2025-08-18-trump-zelenskyy-white-house"), eid
+    # every aftermath row of August comes after every pre-summit row
+    phases = list(aug["phase"])
+    assert phases.index("aftermath") > max(i for i, p in enumerate(phases) if p == "pre-summit")
+    # and a month-only row still shows its month, not an invented day
+    row = events.set_index("event_id").loc["2025-08-witkoff-nato-like-protection"]
+    assert tl.date_label(row) == "Aug 2025"
+
+
+def test_no_event_has_a_time_the_source_does_not_give(events):
+    ev = events.set_index("event_id")
+    for eid in ("2025-08-15-flyover", "2025-08-15-shared-car", "2025-08-15-three-on-three-announced"):
+        assert pd.isna(ev.at[eid, "time"]) and pd.isna(ev.at[eid, "timestamp_utc"]), eid
+    # every time in the table is one the reference article states: no two events share a borrowed time
+    timed = events[events["time"].notna()]
+    assert timed["time"].is_unique
+    clocks = tl.clock_table(events)
+    for title in ev.loc[["2025-08-15-flyover", "2025-08-15-shared-car"], "title"]:
+        assert set(clocks.loc[title, list(tl.ZONES)]) == {tl.TIME_NOT_GIVEN}
+        assert clocks.loc[title, "approx."] == ""
+    assert set(tl.gaps(events)["event"]) == set(tl.summit_day(events)["title"])  # gaps only between timed events
 
 
 def test_filter_by_phase_and_category(events):
@@ -50,6 +100,8 @@ def test_filter_by_date_range_keeps_overlapping_months(events):
 def test_clock_table_offsets(events):
     clocks = tl.clock_table(events)
     day = tl.summit_day(events)
+    assert list(clocks.index) == list(tl.summit_day(events, timed_only=False)["title"])
+    clocks = clocks.loc[clocks["Anchorage"] != tl.TIME_NOT_GIVEN]
     assert list(clocks.columns) == ["approx.", "Anchorage", "UTC", "Washington", "Moscow", "Kyiv"]
     expected = {"UTC": 8, "Washington": 4, "Moscow": 11, "Kyiv": 11}  # hours ahead of AKDT in August 2025
     for (_, row), (_, ev) in zip(clocks.iterrows(), day.iterrows()):
@@ -68,8 +120,8 @@ def test_durations_come_from_the_data(events):
     h2, m2 = map(int, last["time"].split(":"))
     assert d == pd.Timedelta(minutes=(h2 * 60 + m2) - (h1 * 60 + m1))
     g = tl.gaps(events)
-    assert g["minutes to next"].iloc[:-1].sum() == int(d.total_seconds() // 60)
-    assert pd.isna(g["minutes to next"].iloc[-1])
+    assert g["minutes to the next timed event"].iloc[:-1].sum() == int(d.total_seconds() // 60)
+    assert pd.isna(g["minutes to the next timed event"].iloc[-1])
 
 
 def test_duration_rejects_untimed_event(events):

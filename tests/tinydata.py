@@ -24,17 +24,17 @@ trump,Donald Trump,,United States,President of the United States,US,true,officia
 putin,Vladimir Putin,,Russia,President of Russia,RU,true,official,ref
 zelensky,Volodymyr Zelensky,,Ukraine,President of Ukraine,none,false,official,ref
 """,
-    "events": """event_id,date,date_precision,end_date,time,time_approx,timezone,phase,category,title,summary,people,place,source_ids,date_note
-crimea,2014,year,,,false,,background,military,Annexation of Crimea,Russia annexes Crimea.,,Crimea,ref,
-invasion,2022-02-24,day,,,false,,background,military,Full-scale invasion,Russia invades Ukraine.,putin,Ukraine,ref,
-talks-month,2025-08,month,,,false,,pre-summit,diplomacy,Contacts about a meeting,Envoys discuss a meeting.,trump;putin,,ref;oped,
-announce,2025-08-08,day,,,false,,pre-summit,diplomacy,Summit announced,The meeting in Alaska is announced.,trump,Washington,ref,
-landing,2025-08-15,day,,10:22,false,America/Anchorage,summit-day,diplomacy,Air Force One lands,The US president lands in Anchorage.,trump,Anchorage,ref,
-arrival,2025-08-15,day,,10:54,true,America/Anchorage,summit-day,diplomacy,Russian president lands,The Russian president arrives.,putin,Anchorage,ref,
-talks,2025-08-15,day,,11:32,true,America/Anchorage,summit-day,diplomacy,Talks begin,The delegations meet.,trump;putin,Anchorage,ref,
-press,2025-08-15,day,,14:10,false,America/Anchorage,summit-day,media,Joint press appearance,Both leaders speak to the press.,trump;putin,Anchorage,ref,
-white-house,2025-08-18,day,,13:15,false,America/New_York,aftermath,diplomacy,White House meeting,Leaders meet in Washington.,trump;zelensky,Washington,ref,
-escape,2025-09,month,,,false,,aftermath,media,<b>Bold</b> & co,"A title with <b>markup</b> & an ampersand.",,,oped,
+    "events": """event_id,seq,date,date_precision,end_date,time,time_approx,timezone,phase,category,title,summary,people,place,source_ids,date_note
+crimea,10,2014,year,,,false,,background,military,Annexation of Crimea,Russia annexes Crimea.,,Crimea,ref,
+invasion,20,2022-02-24,day,,,false,,background,military,Full-scale invasion,Russia invades Ukraine.,putin,Ukraine,ref,
+talks-month,30,2025-08,month,,,false,,pre-summit,diplomacy,Contacts about a meeting,Envoys discuss a meeting.,trump;putin,,ref;oped,
+announce,40,2025-08-08,day,,,false,,pre-summit,diplomacy,Summit announced,The meeting in Alaska is announced.,trump,Washington,ref,
+landing,50,2025-08-15,day,,10:22,false,America/Anchorage,summit-day,diplomacy,Air Force One lands,The US president lands in Anchorage.,trump,Anchorage,ref,
+arrival,60,2025-08-15,day,,10:54,true,America/Anchorage,summit-day,diplomacy,Russian president lands,The Russian president arrives.,putin,Anchorage,ref,
+talks,70,2025-08-15,day,,11:32,true,America/Anchorage,summit-day,diplomacy,Talks begin,The delegations meet.,trump;putin,Anchorage,ref,
+press,80,2025-08-15,day,,14:10,false,America/Anchorage,summit-day,media,Joint press appearance,Both leaders speak to the press.,trump;putin,Anchorage,ref,
+white-house,90,2025-08-18,day,,13:15,false,America/New_York,aftermath,diplomacy,White House meeting,Leaders meet in Washington.,trump;zelensky,Washington,ref,
+escape,100,2025-09,month,,,false,,aftermath,media,<b>Bold</b> & co,"A title with <b>markup</b> & an ampersand.",,,oped,
 """,
     "claims": """claim_id,source_id,paragraph,claim,claim_type,verdict,checked_against,explanation,loaded_words
 c1,oped,1,The summit took place in Anchorage.,fact,corroborated,ref,The reference article gives the same place.,
@@ -49,13 +49,13 @@ Area A,99,August 2025,,ref
 Area B,75.5,August 2025,,ref
 Area C,10,August 2025,Small share,ref
 """,
-    "offer_terms": """term_id,group,term,region,area_km2,area_approx,party_acting,source_id
-t1,territorial,Withdraw from the rest of a region,Region A,6600,true,Ukraine,ref
-t2,territorial,Freeze the front line in two regions,Region B,1200,false,Russia,ref
-t3,diplomatic,Recognition of a claim,,,false,United States,ref
-t4,territorial,Hand back small areas,Region C,400,true,Russia,ref
+    "offer_terms": """term_id,group,term,region,area_km2,area_approx,party_acting,reported_by,source_id
+t1,territorial,Withdraw from the rest of a region,Region A,6600,true,Ukraine,A News Agency,ref
+t2,territorial,Freeze the front line in two regions,Region B,1200,false,Russia,A News Agency,ref
+t3,diplomatic,Recognition of a claim,,,false,not stated,A News Agency,ref
+t4,territorial,Hand back small areas,Region C,400,true,Russia,A News Agency,ref
 """,
-    "deadlines": """deadline_id,announced_event_id,demand,stated_window,due,due_precision,due_basis,outcome_event_id,outcome,source_id
+    "deadlines": """deadline_id,announced_event_id,warning,stated_window,due,due_precision,due_basis,outcome_event_id,outcome,source_id
 d1,announce,Agree a ceasefire,7 days,2025-08-15,day,computed,talks,The leaders met instead.,ref
 d2,invasion,Stop the war,none,,,,,No outcome recorded.,ref
 """,

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from .locations import DATA_ENV, data_dir, package_dir
+from .ordering import order_problems
 
 __all__ = ["DataError", "Problem", "data_dir", "descriptor", "table_names", "load", "load_all", "validate", "overview"]
 
@@ -503,6 +504,10 @@ def _check_rows(rows: _Rows, resource: dict[str, Any]) -> list[Problem]:
                 if any(i == "" or i != i.strip() for i in items):
                     problems.append(Problem(fname, line, name, value,
                                             f"is not a clean \"{f['summit:list']}\"-separated list (empty item or stray space)"))
+    for f in fields:  # an explicit order column must agree with the dates and times given
+        if "summit:order" in f and not problems:
+            problems += [Problem(fname, ln, f["name"], v, rule)
+                         for ln, v, rule in order_problems(rows.rows, f["name"], f["summit:order"])]
     return problems
 
 

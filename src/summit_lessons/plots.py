@@ -153,6 +153,21 @@ def _frame(name: str, df: pd.DataFrame | None) -> pd.DataFrame:
     return load(name) if df is None else df
 
 
+def _source_names(ids: pd.Series) -> list[str]:
+    """Sources by name, as a reader knows them ("reference article"), never by their row id."""
+    src = load("sources").set_index("source_id")
+
+    def name(sid: str) -> str:
+        if sid not in src.index:
+            return sid
+        row = src.loc[sid]
+        if row["origin"] == "seed":
+            return {"encyclopedia": "reference article", "opinion": "opinion piece"}.get(row["kind"], row["title"])
+        return f"{row['title']} (outside source)"
+
+    return [name(s) for s in ids]
+
+
 def _short(text: str, width: int) -> str:
     return textwrap.shorten(str(text), width=width, placeholder="…")
 
@@ -214,7 +229,7 @@ def territory_chart(territory: pd.DataFrame | None = None) -> Chart:
     alt = (f"Bar chart. {title}. {parts}. Highest: {labels[hi]} ({_pct(shares[hi])}); "
            f"lowest: {labels[lo]} ({_pct(shares[lo])}).")
     table = pd.DataFrame({"area": df["area"], "held by Russia (%)": df["share_held_by_russia_pct"],
-                          "as of": df["as_of"], "note": df["note"], "source": df["source_id"]})
+                          "as of": df["as_of"], "note": df["note"], "source": _source_names(df["source_id"])})
     _finish(fig)
     return Chart(fig, alt, table, title)
 
@@ -227,10 +242,16 @@ def _hour_label(h: float) -> str:
 
 
 def summit_day_chart(events: pd.DataFrame | None = None, zone: str = "Anchorage") -> Chart:
-    """The timed summit-day events on a time axis in ``zone`` (a second clock on the top axis)."""
+    """The timed summit-day events on a time axis in ``zone`` (a second clock on the top axis).
+
+    Events the source gives no time for are not drawn (a position would invent a time); the alt
+    text and the table name them, in their place in the order, as "time not given".
+    """
     if zone not in tl.ZONES:
         raise ValueError(f"unknown zone {zone!r}: use one of {', '.join(tl.ZONES)}")
-    day = tl.summit_day(_frame("events", events))
+    whole_day = tl.summit_day(_frame("events", events), timed_only=False)
+    day = whole_day.loc[whole_day["timestamp_utc"].notna()]
+    untimed = whole_day.loc[whole_day["timestamp_utc"].isna(), "title"].tolist()
     other = "UTC" if zone != "UTC" else "Anchorage"
     local = day["timestamp_utc"].dt.tz_convert(tl.ZONES[zone])
     second = day["timestamp_utc"].dt.tz_convert(tl.ZONES[other])
@@ -283,9 +304,15 @@ def summit_day_chart(events: pd.DataFrame | None = None, zone: str = "Anchorage"
            f"({other} time on the top axis). The first, {day['title'].iloc[0]}, is at {stamps[0]}; the last, "
            f"{day['title'].iloc[-1]}, at {stamps[-1]}: {span} later. {n_approx} of the {len(day)} times are "
            "approximate (marked ≈ and drawn as hollow squares).")
-    table = pd.DataFrame({"event": day["title"].to_numpy(), f"time ({zone})": stamps,
-                          f"time ({other})": [("≈" if a else "") + f"{t:%H:%M}" for a, t in zip(approx, second)],
-                          "approximate": approx})
+    if untimed:
+        alt += (f" Not drawn: {len(untimed)} events of the day for which the source gives no time ("
+                + "; ".join(untimed) + ").")
+    stamp_of = dict(zip(day.index, zip(stamps, [("≈" if a else "") + f"{t:%H:%M}" for a, t in zip(approx, second)])))
+    table = pd.DataFrame({"event": whole_day["title"].to_numpy(),
+                          f"time ({zone})": [stamp_of.get(i, (tl.TIME_NOT_GIVEN,))[0] for i in whole_day.index],
+                          f"time ({other})": [stamp_of[i][1] if i in stamp_of else tl.TIME_NOT_GIVEN for i in whole_day.index],
+                          "approximate": [("yes" if a else "no") if i in stamp_of else "—"
+                                          for i, a in zip(whole_day.index, whole_day["time_approx"])]})
     _finish(fig)
     return Chart(fig, alt, table, title)
 
@@ -297,10 +324,16 @@ def _km2(area: float, approx: bool) -> str:
 
 
 def offer_chart(offer_terms: pd.DataFrame | None = None) -> Chart:
-    """Bars of the area each offer term names, grouped by who would act; the rest in the table."""
+    """Bars of the area each reported offer term names, grouped by who would act; the rest in the table.
+
+    The terms are what a news outlet reported, so the title, the alt text and the table name who
+    reported them (``reported_by``).
+    """
     df = _frame("offer_terms", offer_terms).reset_index(drop=True)
     party = df["party_acting"].fillna("not stated")
-    title = "The reported offer: areas named in its terms, by who would act"
+    reporters = df["reported_by"].fillna("not stated") if "reported_by" in df else pd.Series(["not stated"] * len(df))
+    by = " and ".join(dict.fromkeys(reporters)) or "not stated"
+    title = f"The Russian offer as reported by {by}: areas named in its terms, by who would act"
     has = df["area_km2"].notna()
     sized = df.loc[has].assign(party=party[has])
     groups = list(dict.fromkeys(sized["party"]))
@@ -332,9 +365,11 @@ def offer_chart(offer_terms: pd.DataFrame | None = None) -> Chart:
     rest = int((~has).sum())
     rest_text = {0: "Every term names an area.", 1: "1 term names no area and is listed in the table only."}.get(
         rest, f"{rest} terms name no area and are listed in the table only.")
-    alt = f"Bar chart. {title}. {len(sized)} of the {len(df)} terms name an area" + (f": {listed}. " if listed else ". ") + rest_text
-    table = pd.DataFrame({"term": df["term"], "group": df["group"], "region": df["region"], "area (km²)": df["area_km2"],
-                          "approximate": df["area_approx"], "who would act": df["party_acting"], "source": df["source_id"]})
+    alt = (f"Bar chart. {title}. These are reported terms, not a published document. {len(sized)} of the {len(df)} "
+           "terms name an area" + (f": {listed}. " if listed else ". ") + rest_text)
+    table = pd.DataFrame({"reported term": df["term"], "reported by": reporters, "group": df["group"], "region": df["region"],
+                          "area (km²)": df["area_km2"], "approximate": df["area_approx"], "who would act": party,
+                          "source": _source_names(df["source_id"])})
     _finish(fig)
     return Chart(fig, alt, table, title)
 
@@ -409,7 +444,7 @@ def deadlines_chart(deadlines: pd.DataFrame | None = None, events: pd.DataFrame 
             pad = max((max(all_x) - min(all_x)) * 0.14, 12)
             ax.set_xlim(min(all_x) - pad, max(all_x) + pad)
             ax.set_ylim(-1.0, len(dl) - 0.6)
-            ax.set_yticks(y, [_wrap(d, 30, lines=4) for d in dl["demand"]])
+            ax.set_yticks(y, [_wrap(d, 30, lines=4) for d in dl["warning"]])
             _date_axis(ax, min(all_x), max(all_x))
             handles = [Line2D([], [], linestyle="none", marker=s.marker, markersize=9, markeredgecolor="black",
                               markerfacecolor=s.colour, label=k) for k, s in m.items()]
@@ -417,14 +452,14 @@ def deadlines_chart(deadlines: pd.DataFrame | None = None, events: pd.DataFrame 
             fig.legend(handles=handles, loc="outside lower left", ncols=3)
         ax.set_title(title)
     due_labels = [_label(d, p) for d, p in zip(dl["due"], prec)]
-    days = [int((d - a["date"]).days) if pd.notna(d) else pd.NA for d, a in zip(dl["due"], ann)]
+    # The window is shown as the source words it ("10 or 12 days" stays a range): no day count is
+    # computed from the dates, which would turn a range into one number.
     table = pd.DataFrame({
-        "demand": dl["demand"], "announced": [tl.date_label(a) for a in ann], "stated window": dl["stated_window"],
-        "due": due_labels, "days allowed": pd.array(days, dtype="Int64"),
-        "outcome date": [tl.date_label(o) if o is not None else "—" for o in out], "outcome": dl["outcome"],
-        "source": dl["source_id"]})
-    parts = " ".join(f"{r['demand'].rstrip('.')}: announced {r['announced']}, due {r['due']}"
-                     + (f" ({r['days allowed']} days)" if pd.notna(r["days allowed"]) else "")
+        "warning": dl["warning"], "announced": [tl.date_label(a) for a in ann], "stated window": dl["stated_window"],
+        "due": due_labels, "outcome date": [tl.date_label(o) if o is not None else "—" for o in out],
+        "outcome": dl["outcome"], "source": _source_names(dl["source_id"])})
+    parts = " ".join(f"{r['warning'].rstrip('.')}: announced {r['announced']}, due {r['due']}"
+                     + (f" (window: {r['stated window']})" if isinstance(r["stated window"], str) else "")
                      + (f"; then, {r['outcome date']}: " if r["outcome date"] != "—" else "; outcome: ")
                      + r["outcome"].rstrip(".") + "." for _, r in table.iterrows())
     alt = (f"Timeline chart. {title}. Each row runs from the announcement (circle) to the due date (square); "

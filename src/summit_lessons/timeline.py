@@ -12,7 +12,8 @@ import pandas as pd
 
 from .loader import load
 
-__all__ = ["ZONES", "EventIndex", "ordered", "filter_events", "period_bounds", "format_duration", "durations", "date_label", "clock_table", "duration", "gaps", "summit_day"]
+__all__ = ["ZONES", "TIME_NOT_GIVEN", "EventIndex", "ordered", "filter_events", "period_bounds", "format_duration",
+           "durations", "date_label", "time_label", "clock_table", "duration", "gaps", "summit_day"]
 
 #: The clocks the summit-day lesson compares, in reading order (label -> IANA zone).
 ZONES: dict[str, str] = {
@@ -25,19 +26,25 @@ ZONES: dict[str, str] = {
 
 _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
+#: What a table shows, in its place in the order, for an event whose source gives a day but no time.
+TIME_NOT_GIVEN = "time not given"
+
 
 def _events(events: pd.DataFrame | None) -> pd.DataFrame:
     return load("events") if events is None else events
 
 
 def ordered(events: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Events in time order: by date, then by time (UTC) where known, then in table order.
+    """Events in time order, as the ``seq`` column of the events table gives it.
 
-    A month- or year-precision event sorts at the start of its period, after the exact-day
-    events of that same first day. Events at the same minute keep the order of the table,
-    which the curators set to the order the source tells them in.
+    ``seq`` places what the source does not time (an untimed event of the summit day, a
+    month-only row) where the source's narrative puts it; ``summit-lessons validate`` checks that
+    it agrees with every date and time the source does give. A frame without ``seq`` (older
+    copies of the data) falls back to date, then UTC time, then table order.
     """
     ev = _events(events)
+    if "seq" in ev:
+        return ev.sort_values("seq", kind="stable")
     key = pd.DataFrame({
         "date": ev["date"],
         "rank": ev["date_precision"].map(_PRECISION_RANK),
@@ -153,25 +160,41 @@ def date_label(row: pd.Series) -> str:
     return f"{text} – {end.day} {end:%b %Y}"
 
 
-def summit_day(events: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The timed events of the summit day, in order."""
+def summit_day(events: pd.DataFrame | None = None, *, timed_only: bool = True) -> pd.DataFrame:
+    """The events of the summit day, in order: only those with a time (the default), or all."""
     ev = ordered(events)
-    return ev.loc[(ev["phase"] == "summit-day") & ev["timestamp_utc"].notna()]
+    day = ev["phase"] == "summit-day"
+    return ev.loc[day & ev["timestamp_utc"].notna()] if timed_only else ev.loc[day]
+
+
+def time_label(row: pd.Series, zone: str | None = None) -> str:
+    """The time of an event as the source gives it: '10:22', '≈ 11:32', or 'time not given'.
+
+    ``zone`` is a label of :data:`ZONES` (default: the event's own zone). Only events with a day
+    and no time get "time not given"; a month or a year has no time to give.
+    """
+    if pd.isna(row.get("timestamp_utc")):
+        return TIME_NOT_GIVEN if row["date_precision"] == "day" else ""
+    t = row["timestamp"] if zone is None else row["timestamp_utc"].tz_convert(ZONES[zone])
+    return ("≈ " if row.get("time_approx", False) else "") + f"{t:%H:%M}"
 
 
 def clock_table(events: pd.DataFrame | None = None, zones: dict[str, str] | None = None) -> pd.DataFrame:
-    """One row per timed event, one column per clock: what each clock read at that moment.
+    """One row per summit-day event, in order; one column per clock: what each clock read then.
 
-    Cells read like ``"10:22 (15 Aug)"`` so a change of date across zones stays visible.
+    Cells read like ``"10:22 (15 Aug)"`` so a change of date across zones stays visible. An event
+    the source gives no time for keeps its place in the order and reads "time not given" on
+    every clock: nothing is computed from it.
     """
     zones = ZONES if zones is None else zones
-    timed = summit_day(events)
-    table = pd.DataFrame(index=timed.index)
-    table["event"] = timed["title"]
-    table["approx."] = timed["time_approx"].map({True: "≈", False: ""})
+    day = summit_day(events, timed_only=False)
+    timed = day["timestamp_utc"].notna()
+    table = pd.DataFrame(index=day.index)
+    table["event"] = day["title"]
+    table["approx."] = [("≈" if a else "") if t else "" for a, t in zip(day["time_approx"], timed)]
     for label, zone in zones.items():
-        local = timed["timestamp_utc"].dt.tz_convert(zone)
-        table[label] = [f"{t:%H:%M} ({t.day} {t:%b})" for t in local]
+        table[label] = [f"{u.tz_convert(zone):%H:%M} ({u.tz_convert(zone).day} {u.tz_convert(zone):%b})"
+                        if t else TIME_NOT_GIVEN for u, t in zip(day["timestamp_utc"], timed)]
     return table.set_index("event")
 
 
@@ -187,7 +210,10 @@ def duration(a: str, b: str, events: pd.DataFrame | None = None) -> pd.Timedelta
 
 
 def gaps(events: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Each timed summit-day event with the time until the next one (minutes)."""
+    """Each timed summit-day event with the time until the next timed one (minutes).
+
+    Events without a source time are left out: no gap is computed from a time the source does not give.
+    """
     timed = summit_day(events)
     out = pd.DataFrame({
         "event": timed["title"].to_numpy(),
@@ -195,7 +221,7 @@ def gaps(events: pd.DataFrame | None = None) -> pd.DataFrame:
         "approx.": timed["time_approx"].map({True: "yes", False: "no"}).to_numpy(),
     })
     nxt = timed["timestamp_utc"].shift(-1) - timed["timestamp_utc"]
-    out["minutes to next"] = (nxt.dt.total_seconds() // 60).astype("Int64").array
+    out["minutes to the next timed event"] = (nxt.dt.total_seconds() // 60).astype("Int64").array
     return out
 
 

@@ -29,6 +29,7 @@ LOCAL = "Local time of the event"
 # ---------------------------------------------------------------------------- timeline figure
 
 _W, _LANE, _TOP, _LEFT, _RIGHT = 760, 44, 34, 118, 24
+_TRACK = 12  # vertical step between stacked period bars in one lane
 
 
 def _marker(shape: str, x: float, y: float, colour: str, hollow: bool, label: str) -> str:
@@ -122,7 +123,6 @@ def _svg(marks: _Marks, rows: list[int], zone: str) -> str:
                 'font-size="15">No event matches the filters.</text></svg>')
     present = {marks.phase[i] for i in rows}
     lanes = [p for p in PHASES if p in present]
-    height = _TOP + _LANE * max(len(lanes), 1) + 68
     hours = marks.hours(zone)
     timed = [i for i in rows if hours[i] is not None]
     one_day = len({marks.day[i] for i in rows}) == 1 and all(marks.day_precise[i] for i in rows) and bool(timed)
@@ -162,12 +162,31 @@ def _svg(marks: _Marks, rows: list[int], zone: str) -> str:
     if broken:
         axis_label = (f"Date. At the break (//) the scale changes: years before {latest_year} are drawn narrower.\n"
                       "A bar: the source gives only a month, a year or a period.")
+    # Period bars that overlap in one lane (several month-only rows of August, say) each get a
+    # track of their own, in time order from the top, so they never merge into one long bar.
+    is_bar = [mode == "months" and (not marks.day_precise[i] or b - a > 1) for i, a, b in zip(shown, xs0, xs1)]
+    track: list[int] = [0] * len(shown)
+    ends: dict[str, list[float]] = {}
+    for k, (i, a, b) in enumerate(zip(shown, xs0, xs1)):
+        if not is_bar[k]:
+            continue
+        lane_ends = ends.setdefault(marks.phase[i], [])
+        # A bar that starts where another ends (September after August) also takes a new track:
+        # side by side on one line, consecutive months would read as one long period.
+        t = next((n for n, e in enumerate(lane_ends) if x(a) > e + 4), len(lane_ends))
+        if t == len(lane_ends):
+            lane_ends.append(0.0)
+        lane_ends[t] = x(b)
+        track[k] = t
+    heights = [_LANE + _TRACK * max(len(ends.get(p, [])) - 1, 0) for p in lanes]
+    tops = [_TOP + sum(heights[:n]) for n in range(len(lanes))]
+    height = _TOP + sum(heights) + 68
     parts = []
     for i, lane in enumerate(lanes):
-        y = _TOP + _LANE * i + _LANE / 2
+        y = tops[i] + _LANE / 2
         parts.append(f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#bbbbbb" stroke-width="1"/>')
         parts.append(f'<text x="{_LEFT - 10}" y="{y + 5:.1f}" text-anchor="end" font-size="13">{esc(lane)}</text>')
-    axis_y = _TOP + _LANE * len(lanes) + 4
+    axis_y = _TOP + sum(heights) + 4
     parts.append(f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{axis_y}" y2="{axis_y}" stroke="#333333"/>')
     ticks = (_ticks(lo, split, "years") + _ticks(split, hi, "months")) if broken else _ticks(lo, hi, mode)
     if broken:
@@ -181,20 +200,25 @@ def _svg(marks: _Marks, rows: list[int], zone: str) -> str:
     for k, line in enumerate(axis_label.split("\n")):
         parts.append(f'<text x="{_LEFT}" y="{axis_y + 38 + 16 * k}" font-size="12.5">{esc(line)}</text>')
     counts: dict[str, int] = {}
-    for i, a, b in zip(shown, xs0, xs1):
+    for k, (i, a, b) in enumerate(zip(shown, xs0, xs1)):
         phase = marks.phase[i]
-        y = _TOP + _LANE * lanes.index(phase) + _LANE / 2
+        y = tops[lanes.index(phase)] + _LANE / 2
         shape, colour = PHASES[phase]
         counts[phase] = counts.get(phase, 0) + 1
-        if mode == "months" and (not marks.day_precise[i] or b - a > 1):
-            parts.append(f'<rect x="{x(a):.1f}" y="{y - 5:.1f}" width="{x(b) - x(a):.1f}" height="10" fill="#ffffff" '
+        if is_bar[k]:
+            yb = y + _TRACK * track[k]
+            parts.append(f'<rect x="{x(a) + 1:.1f}" y="{yb - 4:.1f}" width="{max(x(b) - x(a) - 2, 3):.1f}" height="8" fill="#ffffff" '
                          f'stroke="{colour}" stroke-width="2" opacity="0.9"><title>{esc(marks.label[i])}</title></rect>')
         else:
             parts.append(_marker(shape, x(a), y, colour, marks.approx[i] and mode == "hours", marks.label[i]))
     desc = (f"Timeline of {len(shown)} event{'s' if len(shown) != 1 else ''} from {marks.dates[shown[0]]} to "
             f"{marks.dates[shown[-1]]}; " + ", ".join(f"{counts.get(p, 0)} {p}" for p in lanes) + ".")
     if one_day and len(shown) < len(rows):
-        desc += f" {len(rows) - len(shown)} more on this day have no time and are in the table only."
+        desc += (f" {len(rows) - len(shown)} more on this day have no time in the source (time not given): they are "
+                 "not drawn, and the table lists them in their place in the order.")
+    stacked = max((len(e) for e in ends.values()), default=0)
+    if stacked > 1:
+        desc += " Period bars that overlap are stacked, one per event, in time order from the top."
     return (f'<svg class="sl-timeline-svg" role="img" viewBox="0 0 {_W} {height}" width="{_W}" height="{height}" '
             f'aria-label="{esc(desc)}" font-family="DejaVu Sans, sans-serif">'
             f'<desc>{esc(desc)}</desc>{"".join(parts)}</svg>')
@@ -260,6 +284,7 @@ class TimelineExplorer(_Snapshot, W.VBox):
         self.figure.add_class("sl-figure")
         self.table.add_class("sl-table-view")
         self._rows_cache: dict[str, list[str]] = {}
+        self._timed_days = set(ev.loc[ev["timestamp_utc"].notna() & (ev["date_precision"] == "day"), "date"])
         self._marks = _Marks(ev)
         help_text = W.HTML("<p class=\"sl-help\">Select one or more phases or categories (Ctrl- or ⌘-click to "
                            "pick several; none selected means all). The table lists every matching event "
@@ -322,7 +347,9 @@ class TimelineExplorer(_Snapshot, W.VBox):
     def _when(self, row: pd.Series, zone: str) -> str:
         text = tl.date_label(row)
         if pd.isna(row["timestamp_utc"]):
-            return text
+            # A day without a source time keeps its place in the order and says so.
+            # Only on a day where other events have times: there the missing time matters to the order.
+            return f"{text}, {tl.TIME_NOT_GIVEN}" if row["date"] in self._timed_days else text
         if zone == LOCAL:
             t = row["timestamp"]
         else:

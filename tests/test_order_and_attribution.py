@@ -1,0 +1,189 @@
+"""What a reader sees of the order, the precision and the attribution of the packaged data.
+
+Each test states a rule of issue 9 on the real tables and checks it where a learner meets it:
+the explorer's "in time order" table and figure, the clock table, the charts, the offer table.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from summit_lessons import load, plots, widgets
+from summit_lessons import timeline as tl
+from summit_lessons.locations import package_dir
+
+
+def _text(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def _rows(html: str) -> list[str]:
+    return [_text(r) for r in re.findall(r"<tr>.*?</tr>", html.split("<tbody>", 1)[-1], re.S)]
+
+
+@pytest.fixture(scope="module")
+def events() -> pd.DataFrame:
+    return load("events")
+
+
+# ------------------------------------------------------------------ order on screen
+
+
+def test_explorer_table_lists_the_summit_day_in_order_with_untimed_events_marked(events):
+    ex = widgets.TimelineExplorer(events, phase="summit-day")
+    rows = _rows(ex.table.value)
+    day = tl.summit_day(events, timed_only=False)
+    assert len(rows) == len(day)
+    for row, (_, ev) in zip(rows, day.iterrows()):
+        assert ev["title"] in row.replace("&#x27;", "'")
+        if pd.isna(ev["time"]):
+            assert row.startswith("15 Aug 2025, time not given"), row
+        else:
+            assert re.match(r"15 Aug 2025, (≈ )?\d\d:\d\d AKDT", row), row
+    # the reported content of the closed talks stands between the start and the end of the talks
+    titles = [r for r in rows]
+    begin = next(i for i, r in enumerate(titles) if "meeting begins" in r)
+    end = next(i for i, r in enumerate(titles) if "Meeting ends" in r)
+    briefing = next(i for i, r in enumerate(titles) if "press briefing" in r)
+    for word in ("account of history", "sanctions-for-ceasefire", "Donbas", "working lunch", "eagle"):
+        assert begin < next(i for i, r in enumerate(titles) if word in r) < end < briefing, word
+    # the figure draws only timed events and says how many it leaves out
+    untimed = int(day["time"].isna().sum())
+    assert f"{untimed} more on this day have no time in the source (time not given)" in ex.figure.value
+
+
+def test_explorer_figure_keeps_month_rows_apart(events):
+    """Month-only aftermath rows are separate bars, one per event, not one merged bar."""
+    ex = widgets.TimelineExplorer(events, phase="aftermath")
+    svg = ex.figure.value
+    aug_rows = events[(events["phase"] == "aftermath") & (events["date_precision"] == "month")
+                      & (events["date"] == pd.Timestamp("2025-08-01"))]
+    bars = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)"[^>]*><title>Aug 2025: ', svg)
+    assert len(bars) == len(aug_rows) >= 2
+    assert len({y for _, y in bars}) == len(bars)  # each on a track of its own
+    assert "stacked, one per event" in svg
+
+
+def test_explorer_table_of_august_follows_the_narrative(events):
+    ex = widgets.TimelineExplorer(events)
+    ex.start.value, ex.end.value = pd.Timestamp("2025-08-16").date(), pd.Timestamp("2025-08-31").date()
+    rows = [r.replace("&#x27;", "'") for r in _rows(ex.table.value)]
+    first = next(i for i, r in enumerate(rows) if "Witkoff says Putin accepted" in r)
+    meeting = next(i for i, r in enumerate(rows) if "Trump and Zelenskyy meet at the White House" in r)
+    remarks = next(i for i, r in enumerate(rows) if "Trump says peace is up to Zelenskyy" in r)
+    downplayed = next(i for i, r in enumerate(rows) if "play down further sanctions" in r)
+    assert downplayed < remarks < meeting < first
+    assert rows[first].startswith("Aug 2025")  # the month stays a month
+
+
+# ------------------------------------------------------------------ precision
+
+
+def test_charts_compute_nothing_from_an_event_without_a_time(events):
+    chart = plots.summit_day_chart(events)
+    untimed = tl.summit_day(events, timed_only=False)
+    untimed = untimed[untimed["time"].isna()]
+    table = chart.table.set_index("event")
+    for title in untimed["title"]:
+        assert table.loc[title, "time (Anchorage)"] == tl.TIME_NOT_GIVEN
+        assert title in chart.alt
+    assert f"Not drawn: {len(untimed)} events" in chart.alt
+    with pytest.raises(ValueError, match="has no time"):
+        tl.duration("2025-08-15-flyover", "2025-08-15-meeting-begins", events)
+
+
+def test_deadline_window_stays_a_range():
+    chart = plots.deadlines_chart()
+    assert "days allowed" not in chart.table.columns
+    row = chart.table[chart.table["stated window"] == "10 or 12 days"]
+    assert len(row) == 1
+    assert "(window: 10 or 12 days)" in chart.alt and "11 days" not in chart.alt
+
+
+# ------------------------------------------------------------------ attribution
+
+
+def test_offer_terms_name_who_reported_them_everywhere_they_are_shown():
+    offer = load("offer_terms")
+    assert offer["reported_by"].notna().all() and set(offer["reported_by"]) == {"Reuters"}
+    chart = plots.offer_chart()
+    assert "reported by Reuters" in chart.title and "reported by Reuters" in chart.alt
+    assert list(chart.table["reported by"]) == list(offer["reported_by"])
+    html = chart.table.to_html()
+    assert "reported by" in html and "ref-encyclopedia" not in "".join(chart.table["source"])
+
+
+def test_offer_terms_are_not_stated_as_settled_and_name_an_actor_only_where_the_report_does():
+    offer = load("offer_terms")
+    for term, party in zip(offer["term"], offer["party_acting"]):
+        assert not re.match(r"^(Ukraine|Russia|Russian|The front lines|Some sanctions)\b.* (is|are|withdraws)\b", term), term
+        adjective = {"Ukraine": "Ukrainian", "Russia": "Russian"}.get(party)
+        if party != "not stated":
+            assert adjective and f"{adjective} withdrawal" in term, (term, party)
+    desc = next(r for r in json.loads((package_dir() / "data" / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+                if r["name"] == "offer_terms")["description"]
+    assert "Reuters" in desc and "after the summit" not in desc
+
+
+def test_package_voice_uses_the_same_verbs_for_both_governments():
+    """No "demand" or "condition" in the package's own words about either side (issue 9, §3)."""
+    words = re.compile(r"\b(demand|demanded|demands|condition|conditions)\b", re.I)
+    texts = list(load("events")["title"]) + list(load("events")["summary"]) + list(load("offer_terms")["term"])
+    dl = load("deadlines")
+    texts += list(dl["warning"]) + list(dl["outcome"])
+    views = load("perspectives")
+    texts += list(views.loc[views["voice_type"].isin(["government", "official"]), "summary"])
+    for slug in ("02_summit_day", "03_aftermath"):
+        for q in json.loads((package_dir() / "quiz_data" / f"{slug}.json").read_text(encoding="utf-8")):
+            texts += [q["question"], q.get("hint", ""), *q["choices"], *q["explanations"]]
+    assert [t for t in texts if words.search(t)] == []
+
+
+def test_reports_of_the_closed_talks_are_attributed_in_the_events_table(events):
+    ev = events.set_index("event_id")
+    for eid in ("2025-08-15-history-lecture", "2025-08-15-sanctions-for-ceasefire-rejected", "2025-08-15-donbas-offer"):
+        assert ev.at[eid, "title"].startswith("Reported:"), eid
+        assert re.search(r"\breport(s|ed)\b", ev.at[eid, "summary"]), eid
+
+
+# ------------------------------------------------------------------ own words
+
+
+def _reference_article():
+    """The seed copy of the reference article, found beside the checkout (CI keeps it in ../shared)."""
+    from pathlib import Path
+
+    for parent in Path(__file__).resolve().parents:
+        path = parent / "shared" / "seeds" / "002_ceeddac2db4bc816.txt"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    pytest.skip("the seed copy of the reference article is not beside this checkout")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower().replace("’", "'"))
+
+
+def test_tables_of_order_and_offer_do_not_copy_eight_words_of_the_reference_article():
+    """Own words: no run of 8 words from the reference article outside a quotation (issue 9, §8)."""
+    seed = _words(_reference_article())
+    runs = {tuple(seed[i:i + 8]) for i in range(len(seed) - 7)}
+    texts = {}
+    for name, cols in {"events": ["title", "summary"], "perspectives": ["summary"], "offer_terms": ["term"],
+                       "deadlines": ["warning", "outcome"]}.items():
+        frame = load(name)
+        for col in cols:
+            for key, text in zip(frame.iloc[:, 0], frame[col]):
+                texts[f"{name} {key} {col}"] = re.sub(r'"[^"]*"', " | ", text)  # quotations are allowed
+    copied = {}
+    for where, text in texts.items():
+        words = [w for w in re.split(r"\s*\|\s*", text)]
+        for part in words:
+            w = _words(part)
+            hits = [" ".join(w[i:i + 8]) for i in range(len(w) - 7) if tuple(w[i:i + 8]) in runs]
+            if hits:
+                copied[where] = hits[0]
+    assert copied == {}
