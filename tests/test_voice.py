@@ -47,7 +47,7 @@ def _blocks(markdown: str) -> list[tuple[str, str]]:
 
 def _conflicts(label: str, text: str, table) -> list[str]:
     found = []
-    low = text.lower()
+    low = re.sub(r"\s+", " ", text).lower()
     for sid, row in table.iterrows():
         if label == row["label"] or (label == "Analysis" and row["label"] != "Analysis"):
             continue  # an analysis may cite evidence of any kind
@@ -130,9 +130,9 @@ def test_label_exercises_are_the_statements_of_the_table():
     for stem, count in (("00_start_here", 3), ("04_analysis", 8)):
         nb = json.loads(next(p for p in PATHS if p.stem == stem).read_text(encoding="utf-8"))
         cell = next(c for c in nb["cells"] if "exercise" in c["metadata"].get("tags", [])
-                    and "which label" in "".join(c["source"]).lower() or "attributed claim, analysis or opinion?"
-                    in "".join(c["source"]).lower())
-        quoted = re.findall(r"“([^”]+)”", "".join(cell["source"]))
+                    and any(t in "".join(c["source"]).lower()
+                            for t in ("which label", "attributed claim, analysis or opinion?")))
+        quoted = [re.sub(r"\s+", " ", q) for q in re.findall(r"“([^”]+)”", "".join(cell["source"]))]
         assert len(quoted) == count, quoted
         assert set(quoted) <= texts, set(quoted) - texts
 
