@@ -267,5 +267,5 @@ def test_claims_explorer_quotes_the_opinion_pieces_words(tiny):
     ce = widgets.ClaimsExplorer(tiny["claims"])
     head = ce.table.value.split("<tbody>")[0]
     assert "The opinion piece&#x27;s words" in head
-    assert "“a signed agreement” … “ended with”" in ce.table.value
+    assert "“a signed agreement”; “ended with”" in ce.table.value
     assert "“a &lt;b&gt;triumph&lt;/b&gt;”" in ce.table.value  # quoted and escaped

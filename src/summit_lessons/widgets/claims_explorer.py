@@ -70,7 +70,7 @@ class ClaimsExplorer(_Snapshot, W.VBox):
     @staticmethod
     def _row(r: pd.Series, verdicts: bool) -> str:
         loaded = ", ".join(_quoted(w) for w in r["loaded_words"]) or "—"
-        words = " … ".join(_quoted(q) for q in r["quote"]) or "—"
+        words = "; ".join(_quoted(q) for q in r["quote"]) or "—"
         cells = (f"<tr><td>{int(r['paragraph'])}</td><td>{esc(words)}</td><th scope=\"row\">{esc(r['claim'])}</th>"
                  f"<td>{esc(r['claim_type'])}</td>")
         if verdicts:
