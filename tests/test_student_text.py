@@ -123,3 +123,47 @@ def test_readme_lists_every_table_validate_checks():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     line = re.search(r"^Tables: (.*?)\(", readme, re.M | re.S).group(1)
     assert set(re.findall(r"`(\w+)`", line)) == set(table_names())
+
+
+def test_lesson_05_student_edition_keeps_the_verdicts_for_after_the_exercise():
+    """A student checks before comparing: no verdict chart, no "three contradictions", no verdict
+    column anywhere in the student edition's lesson body (the self-check and key points at the end
+    may name verdicts)."""
+    import nbformat
+
+    from summit_lessons.editions import make_edition
+
+    path = next(p for p in PATHS if p.stem == "05_two_accounts")
+    full = nbformat.read(path, as_version=4)
+    student = make_edition(full, "student")
+    body = [c for c in student.cells if "quiz" not in c.metadata.get("tags", [])][:-1]  # up to the key points
+    text = ""
+    for c in body:
+        if "on this scale" in c.source:
+            continue  # the scale's definitions
+        text += c.source
+        for o in c.get("outputs", []):
+            page = o.get("data", {}).get("text/html", "")
+            text += re.sub(r'<details class="sl-answer">.*?</details>', "", page, flags=re.S)
+            assert "image/png" not in o.get("data", {}), "the verdict chart is a teacher's solution"
+    assert "three contradictions" not in text.lower()
+    text = text.replace("corroborated, partly supported, contradicted, unverified", "")  # the scale, named in an objective
+    assert not re.search(r"\b(corroborated|contradicted|partly[ -]supported|unverified)\b", text), \
+        re.search(r".{80}\b(corroborated|contradicted|partly[ -]supported|unverified)\b.{40}", text, re.S)
+    teacher = make_edition(full, "teacher")
+    assert any("verdicts_chart" in c.source for c in teacher.cells)
+
+
+def test_lesson_05_counts_are_the_claims_tables():
+    """The verdict counts a student reads in the key points are counted from the claims table."""
+    from summit_lessons.lessons import lesson_meta
+
+    counts = load("claims")["verdict"].value_counts()
+    point = next(k for k in lesson_meta(next(p for p in PATHS if p.stem == "05_two_accounts"))["keypoints"]
+                 if "statements checked" in k)
+    said = {"corroborated": r"(\d+) are corroborated", "partly-supported": r"(\d+) partly supported",
+            "contradicted": r"(\d+) contradicted", "unverified": r"(\d+) cannot be checked",
+            "opinion": r"(\d+) are opinions", "unrelated": r"(\d+) does not belong"}
+    for verdict, rx in said.items():
+        assert int(re.search(rx, point).group(1)) == counts.get(verdict, 0), verdict
+    assert f"Of the {len(load('claims'))} statements" in point
