@@ -245,3 +245,27 @@ def test_html_table_shows_a_named_index_and_escapes(tiny):
     assert "<td>c1</td>" in html
     plain = widgets.html_table(tiny["claims"][["claim"]], "Claims")._repr_mimebundle_()["text/html"]
     assert "line" not in plain.split("<tbody>")[0]  # the loader's line-number index stays hidden
+
+
+# ------------------------------------------------------------------ named by its question; one full stop
+
+
+def test_quiz_radio_group_is_named_by_its_question_and_show_answer_has_one_full_stop():
+    q = widgets.Quiz("How long did the talks last?", ["About 2 h 46 min.", "Three hours"], 0,
+                     ["Right: about 11:32 to about 14:18.", "The source gives about 11:32 to about 14:18."])
+    assert q.options.description == "How long did the talks last?"
+    q.show_answer()
+    text = _text(q.feedback.value)
+    assert "About 2 h 46 min. Right" in text and ".." not in text
+    q2 = widgets.Quiz("Where?", ["Anchorage", "Helsinki"], 0, ["Right: the base is there.", "No: 2018."])
+    q2.show_answer()
+    assert "Answer: Anchorage. Right" in _text(q2.feedback.value)
+    assert "<legend>Question 1. How long did the talks last?</legend>" in q.snapshot_html()
+
+
+def test_claims_explorer_quotes_the_opinion_pieces_words(tiny):
+    ce = widgets.ClaimsExplorer(tiny["claims"])
+    head = ce.table.value.split("<tbody>")[0]
+    assert "The opinion piece&#x27;s words" in head
+    assert "“a signed agreement”; “ended with”" in ce.table.value
+    assert "“a &lt;b&gt;triumph&lt;/b&gt;”" in ce.table.value  # quoted and escaped

@@ -19,8 +19,14 @@ _VERDICT_SYMBOLS = {"corroborated": "✓", "partly-supported": "≈", "contradic
                     "unverified": "?", "opinion": "◆", "unrelated": "∅"}
 
 
+def _quoted(words: str) -> str:
+    """The opinion piece's words, marked as a quotation."""
+    return f"“{words}”"
+
+
 class ClaimsExplorer(_Snapshot, W.VBox):
-    """The opinion piece's statements: filter by type, paragraph or word, then reveal the verdicts.
+    """The opinion piece's statements, each with its own words quoted: filter by type, paragraph or word, then
+    reveal the verdicts.
 
     Verdicts start hidden (``show_verdicts=False``) so that a learner checks each statement
     against the reference article before reading the package's verdict. Choosing a verdict in
@@ -46,8 +52,9 @@ class ClaimsExplorer(_Snapshot, W.VBox):
         self.table.add_class("sl-table-view")
         rows = list(self.claims.iterrows())
         self._rows = {True: [self._row(r, True) for _, r in rows], False: [self._row(r, False) for _, r in rows]}
-        self._text = {True: [f"{r['claim']} {r['explanation']} {' '.join(r['loaded_words'])}".lower() for _, r in rows],
-                      False: [f"{r['claim']} {' '.join(r['loaded_words'])}".lower() for _, r in rows]}
+        self._text = {True: [f"{r['claim']} {' '.join(r['quote'])} {r['explanation']} {' '.join(r['loaded_words'])}".lower()
+                             for _, r in rows],
+                      False: [f"{r['claim']} {' '.join(r['quote'])} {' '.join(r['loaded_words'])}".lower() for _, r in rows]}
         controls = W.HBox([self.verdict, self.claim_type,
                            W.VBox([self.show, self.paragraph, self.search, self.reset_button])],
                           layout=W.Layout(flex_flow="row wrap", grid_gap="1em"))
@@ -62,8 +69,9 @@ class ClaimsExplorer(_Snapshot, W.VBox):
 
     @staticmethod
     def _row(r: pd.Series, verdicts: bool) -> str:
-        loaded = ", ".join(r["loaded_words"]) or "—"
-        cells = (f"<tr><td>{int(r['paragraph'])}</td><th scope=\"row\">{esc(r['claim'])}</th>"
+        loaded = ", ".join(_quoted(w) for w in r["loaded_words"]) or "—"
+        words = "; ".join(_quoted(q) for q in r["quote"]) or "—"
+        cells = (f"<tr><td>{int(r['paragraph'])}</td><td>{esc(words)}</td><th scope=\"row\">{esc(r['claim'])}</th>"
                  f"<td>{esc(r['claim_type'])}</td>")
         if verdicts:
             cells += (f"<td><span aria-hidden=\"true\">{_VERDICT_SYMBOLS[r['verdict']]}</span> {esc(r['verdict'])}</td>"
@@ -72,7 +80,8 @@ class ClaimsExplorer(_Snapshot, W.VBox):
 
     @staticmethod
     def _headers(verdicts: bool) -> list[str]:
-        return ["¶", "Statement (in our words)", "Type"] + (["Verdict", "Why"] if verdicts else []) + ["Loaded words"]
+        return (["Paragraph", "The opinion piece's words", "Statement (in our words)", "Type"]
+                + (["Verdict", "Why"] if verdicts else []) + ["Loaded words (the piece's own)"])
 
     def _verdict_chosen(self, change: dict[str, Any]) -> None:
         if change["new"] and not self.show.value:

@@ -12,6 +12,13 @@ __all__ = ["Quiz", "QuizSet"]
 
 # ---------------------------------------------------------------------------- quizzes
 
+
+def _sentence(text: str) -> str:
+    """``text`` ending in exactly one full stop (a choice may already end in one, or in ? or !)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "?", "!", "…")) else text + "."
+
+
 class Quiz(_Snapshot, W.VBox):
     """One multiple-choice question: native radio buttons, Check, Try again and Show answer.
 
@@ -26,11 +33,14 @@ class Quiz(_Snapshot, W.VBox):
         self.explanations, self.hint, self.number = list(explanations), hint, number
         self.attempts = 0
         self.solved = False
-        hint_html = f"<details><summary>Hint</summary>{esc(hint)}</details>" if hint else ""
-        self.prompt = W.HTML(f"<p class=\"sl-question\"><strong>Question {number}.</strong> {esc(question)}</p>{hint_html}")
+        self.prompt = W.HTML(f"<p class=\"sl-question\"><strong>Question {number}.</strong></p>")
+        # The radio group is named by its question (its label, shown above the choices), so a
+        # screen reader announces the question, not "Answer 1".
         self.options = W.RadioButtons(options=[(c, i) for i, c in enumerate(self.choices)], value=None,
-                                      description=f"Answer {number}", layout=W.Layout(width="auto"),
+                                      description=question, tooltip=f"Question {number}",
+                                      layout=W.Layout(width="auto", flex_flow="column"),
                                       style={"description_width": "initial"})
+        self.hint_box = W.HTML(f"<details><summary>Hint</summary>{esc(hint)}</details>" if hint else "")
         self.check_button = W.Button(description="Check", button_style="", tooltip="Check your answer")
         self.retry_button = W.Button(description="Try again", tooltip="Clear your choice and the feedback")
         self.show_button = W.Button(description="Show answer", tooltip="Show the right answer and why")
@@ -39,8 +49,8 @@ class Quiz(_Snapshot, W.VBox):
         self.check_button.on_click(lambda _b: self.check())
         self.retry_button.on_click(lambda _b: self.retry())
         self.show_button.on_click(lambda _b: self.show_answer())
-        super().__init__([self.prompt, self.options, W.HBox([self.check_button, self.retry_button, self.show_button]),
-                          self.feedback], **kwargs)
+        super().__init__([self.prompt, self.options, self.hint_box,
+                          W.HBox([self.check_button, self.retry_button, self.show_button]), self.feedback], **kwargs)
         self.add_class("sl-quiz-question")
 
     def check(self) -> bool | None:
@@ -69,7 +79,7 @@ class Quiz(_Snapshot, W.VBox):
 
     def show_answer(self) -> None:
         """Show the right answer and its explanation."""
-        self.feedback.value = (f"<p role=\"status\"><strong>Answer:</strong> {esc(self.choices[self.answer])}. "
+        self.feedback.value = (f"<p role=\"status\"><strong>Answer:</strong> {esc(_sentence(self.choices[self.answer]))} "
                                f"{esc(self.explanations[self.answer])}</p>")
 
     def snapshot_html(self) -> str:
@@ -77,7 +87,7 @@ class Quiz(_Snapshot, W.VBox):
         items = "".join(f"<li>{esc(c)}</li>" for c in self.choices)
         why = "".join(f"<li>{letters[i]}: {esc(e)}</li>" for i, e in enumerate(self.explanations))
         hint = f"<p><em>Hint:</em> {esc(self.hint)}</p>" if self.hint else ""
-        return (f'<fieldset class="sl-quiz-static"><legend>Question {self.number}</legend><p>{esc(self.question)}</p>'
+        return (f'<fieldset class="sl-quiz-static"><legend>Question {self.number}. {esc(self.question)}</legend>'
                 f'<ol type="A">{items}</ol>{hint}'
                 f'<details class="sl-answer"><summary>Answer (teacher edition)</summary>'
                 f"<p><strong>{letters[self.answer]}. {esc(self.choices[self.answer])}</strong></p><ul>{why}</ul></details>"

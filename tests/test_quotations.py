@@ -1,0 +1,93 @@
+"""Quotations are exact, short and never spliced: every quoted fragment of the opinion piece
+(claims table) and of the quotes table is compared, character for character, with the seed
+document it comes from.
+
+The seeds are not part of the project. CI clones the repository beside ``shared/``, so the
+opinion piece is ``../shared/seeds/000_db9833110b663cfb.txt`` from the repository root; a
+developer's checkout may sit deeper, so every ancestor of the root is tried. Without the
+files the tests skip, except on CI (``CI=true``), where they fail.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from summit_lessons import load
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = {"op-ed": "000_db9833110b663cfb.txt", "ref-encyclopedia": "002_ceeddac2db4bc816.txt"}
+MAX_WORDS = 8
+# Words that hand a quotation over to another speaker: a gap between two fragments of one
+# quotation must not contain them, or two people's words have been run together.
+SPEAKER_CHANGE = re.compile(r"\b(she|he|they) (said|says|stated|replied)\b|\baccording to\b|\bsaid:", re.I)
+
+
+def _seed(source_id: str) -> str:
+    name = SEEDS[source_id]
+    for folder in [ROOT, *ROOT.parents]:
+        path = folder / "shared" / "seeds" / name
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"seed {name} not found in ../shared/seeds/ beside the clone (CI=true: it must be there)")
+    pytest.skip(f"seed {name} is not on this machine (looked for shared/seeds/ beside the repository and above it)")
+
+
+def _fragments(text: str) -> list[str]:
+    return [f.strip() for f in text.split("…") if f.strip()]
+
+
+def _words(fragment: str) -> int:
+    return len(fragment.split())
+
+
+def test_every_claim_quotes_the_opinion_piece_exactly():
+    piece = _seed("op-ed")
+    claims = load("claims")
+    assert claims["quote"].map(len).min() >= 1, "every examined statement has its words under test"
+    for _, row in claims.iterrows():
+        for q in row["quote"]:
+            assert q in piece, f"claims.csv {row['claim_id']}, column \"quote\": \"{q}\" is not in the opinion piece"
+            assert _words(q) <= MAX_WORDS, f"claims.csv {row['claim_id']}: \"{q}\" is longer than {MAX_WORDS} words"
+
+
+def test_every_loaded_word_is_the_opinion_pieces_own():
+    piece = _seed("op-ed")
+    for _, row in load("claims").iterrows():
+        for w in row["loaded_words"]:
+            assert w in piece, f"claims.csv {row['claim_id']}, column \"loaded_words\": \"{w}\" is not in the opinion piece"
+            assert _words(w) <= MAX_WORDS
+
+
+def test_the_loaded_words_the_lesson_names_are_quoted_exactly():
+    loaded = {w for ws in load("claims")["loaded_words"] for w in ws}
+    for phrase in ("former U.S. President", "surprise visit", "last remaining regional pact", "ill-conceived"):
+        assert phrase in loaded, phrase
+
+
+@pytest.mark.parametrize("source_id", sorted(SEEDS))
+def test_quotes_table_is_exact_short_and_unspliced(source_id):
+    seed = _seed(source_id)
+    quotes = load("quotes")
+    for _, row in quotes[quotes["source_id"] == source_id].iterrows():
+        frags = _fragments(row["text"])
+        at = 0
+        for i, frag in enumerate(frags):
+            core = frag.rstrip(".")  # a quotation may end where the source's sentence goes on
+            where = seed.find(core, at)
+            assert where >= 0, f"quotes.csv {row['quote_id']}: \"{frag}\" is not in the source (in this order)"
+            assert _words(frag) <= MAX_WORDS, f"quotes.csv {row['quote_id']}: \"{frag}\" is longer than {MAX_WORDS} words"
+            if i:
+                gap = seed[at:where]
+                assert not SPEAKER_CHANGE.search(gap), (
+                    f"quotes.csv {row['quote_id']}: the words left out between fragments change speaker ({gap.strip()[:80]!r})")
+            at = where + len(core)
+
+
+def test_the_first_lady_remark_is_two_quotations():
+    quotes = load("quotes").set_index("quote_id")
+    assert "city was just hit" not in quotes.loc["q-trump-first-lady", "text"]
+    assert quotes.loc["q-first-lady-reply", "speaker"].startswith("Melania Trump")

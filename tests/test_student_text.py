@@ -1,0 +1,169 @@
+"""What a student reads names things; it never shows the package's internal ids.
+
+Row ids (``2022-02-full-scale-invasion``, ``c01-former-president``, ``ref-encyclopedia``) and
+snake_case column names (``in_meeting``) belong in code. The text a student reads (markdown,
+table captions and headers, table cells, quiz questions, choices and explanations) uses names,
+and calls the encyclopedia article one name throughout: "the reference article".
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from summit_lessons import load, table_names
+from summit_lessons.loader import descriptor
+from summit_lessons.lessons import notebook_paths
+from summit_lessons.quizzes import questions
+
+PATHS = notebook_paths()
+IDS = [p.stem for p in PATHS]
+# Lessons whose text another branch is still changing (content-order owns 02 and 03), and
+# lessons whose figures' tables come from helpers content-order owns (plots: the source column).
+TEXT_NOT_YET = {"02_summit_day": "content-order", "03_aftermath": "content-order"}
+OUTPUT_NOT_YET = {"01_background": "plots' tables (content-order) print source ids",
+                  "02_summit_day": "content-order", "03_aftermath": "content-order"}
+OTHER_NAMES = [r"\breference account\b", r"\bthe encyclopedia article\b", r"\bthe (?:english )?wikipedia article\b(?! \")",
+               r"\bthe encyclopedia\b(?! article)"]
+
+
+@lru_cache(maxsize=1)
+def _forbidden() -> re.Pattern[str]:
+    """Every row id and every snake_case column name, as one pattern."""
+    words: set[str] = set()
+    glossary = {t.lower() for t in load("glossary")["term"]}
+    for name in table_names():
+        resource = next(r for r in descriptor()["resources"] if r["name"] == name)
+        key = resource["schema"].get("primaryKey")
+        fields = [f["name"] for f in resource["schema"]["fields"]]
+        words |= {f for f in fields if "_" in f}
+        if "_" in name:
+            words.add(name)
+        if isinstance(key, str) and key.endswith("_id") and key != "person_id":
+            # an id that is also an ordinary word of the glossary ("op-ed") is a name too
+            words |= {v for v in load(name)[key] if "-" in v and v.lower() not in glossary}
+    alternatives = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    return re.compile(rf"(?<![\w/-])(?:{alternatives})(?![\w-])")
+
+
+def _visible(text: str) -> str:
+    text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets are addresses, not text
+    return re.sub(r"https?://\S+", "", text)
+
+
+def _cells(path: Path) -> tuple[list[str], list[str]]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    markdown = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    outputs = []
+    for c in nb["cells"]:
+        for o in c.get("outputs", []):
+            page = "".join(o.get("data", {}).get("text/html", ""))
+            if page:
+                page = re.sub(r"<(style|script)\b.*?</\1>", "", page, flags=re.S)
+                outputs.append(html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    return markdown, outputs
+
+
+def _quiz_text(slug: str) -> list[str]:
+    out = []
+    for q in questions(slug):
+        out += [q["question"], *q["choices"], *q["explanations"], q.get("hint") or ""]
+    return out
+
+
+def _hits(texts: list[str]) -> list[str]:
+    found = []
+    for t in texts:
+        for m in _forbidden().finditer(_visible(t)):
+            found.append(f"{m.group(0)!r} in: …{t[max(0, m.start() - 60): m.end() + 40]!r}…")
+    return found
+
+
+def test_the_pattern_catches_ids_and_column_names():
+    rx = _forbidden()
+    assert rx.search("see events row `2022-02-full-scale-invasion`")
+    assert rx.search("claim c01-former-president") and rx.search("(`ref-encyclopedia`)")
+    assert rx.search("the in_meeting column") and rx.search("its source_id")
+    assert not rx.search("the op-ed and the reference article") and not rx.search("https://x.org/ref-encyclopedia")
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_markdown_and_quiz_name_things_without_ids(path, request):
+    if path.stem in TEXT_NOT_YET:
+        request.applymarker(pytest.mark.xfail(reason=f"text owned by {TEXT_NOT_YET[path.stem]}", strict=False))
+    markdown, _ = _cells(path)
+    hits = _hits(markdown + _quiz_text(path.stem))
+    assert not hits, "\n".join(hits)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_tables_and_widgets_name_things_without_ids(path, request):
+    if path.stem in OUTPUT_NOT_YET:
+        request.applymarker(pytest.mark.xfail(reason=OUTPUT_NOT_YET[path.stem], strict=False))
+    _, outputs = _cells(path)
+    hits = _hits(outputs)
+    assert not hits, "\n".join(hits)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_one_name_for_the_reference_article(path, request):
+    if path.stem in TEXT_NOT_YET:
+        request.applymarker(pytest.mark.xfail(reason=f"text owned by {TEXT_NOT_YET[path.stem]}", strict=False))
+    markdown, _ = _cells(path)
+    for text in markdown + _quiz_text(path.stem):
+        for rx in OTHER_NAMES:
+            assert not re.search(rx, text, re.I), f"{rx} in: {text[:200]}"
+
+
+def test_readme_lists_every_table_validate_checks():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    line = re.search(r"^Tables: (.*?)\(", readme, re.M | re.S).group(1)
+    assert set(re.findall(r"`(\w+)`", line)) == set(table_names())
+
+
+def test_lesson_05_student_edition_keeps_the_verdicts_for_after_the_exercise():
+    """A student checks before comparing: no verdict chart, no "three contradictions", no verdict
+    column anywhere in the student edition's lesson body (the self-check and key points at the end
+    may name verdicts)."""
+    import nbformat
+
+    from summit_lessons.editions import make_edition
+
+    path = next(p for p in PATHS if p.stem == "05_two_accounts")
+    full = nbformat.read(path, as_version=4)
+    student = make_edition(full, "student")
+    body = [c for c in student.cells if "quiz" not in c.metadata.get("tags", [])][:-1]  # up to the key points
+    text = ""
+    for c in body:
+        if "on this scale" in c.source or 'load("glossary")' in c.source:
+            continue  # the scale's definitions; the glossary defines "corroborated" as a word
+        text += c.source
+        for o in c.get("outputs", []):
+            page = o.get("data", {}).get("text/html", "")
+            text += re.sub(r'<details class="sl-answer">.*?</details>', "", page, flags=re.S)
+            assert "image/png" not in o.get("data", {}), "the verdict chart is a teacher's solution"
+    assert "three contradictions" not in text.lower()
+    text = text.replace("corroborated, partly supported, contradicted, unverified", "")  # the scale, named in an objective
+    assert not re.search(r"\b(corroborated|contradicted|partly[ -]supported|unverified)\b", text), \
+        re.search(r".{80}\b(corroborated|contradicted|partly[ -]supported|unverified)\b.{40}", text, re.S)
+    teacher = make_edition(full, "teacher")
+    assert any("verdicts_chart" in c.source for c in teacher.cells)
+
+
+def test_lesson_05_counts_are_the_claims_tables():
+    """The verdict counts a student reads in the key points are counted from the claims table."""
+    from summit_lessons.lessons import lesson_meta
+
+    counts = load("claims")["verdict"].value_counts()
+    point = next(k for k in lesson_meta(next(p for p in PATHS if p.stem == "05_two_accounts"))["keypoints"]
+                 if "statements checked" in k)
+    said = {"corroborated": r"(\d+) are corroborated", "partly-supported": r"(\d+) partly supported",
+            "contradicted": r"(\d+) contradicted", "unverified": r"(\d+) cannot be checked",
+            "opinion": r"(\d+) are opinions", "unrelated": r"(\d+) does not belong"}
+    for verdict, rx in said.items():
+        assert int(re.search(rx, point).group(1)) == counts.get(verdict, 0), verdict
+    assert f"Of the {len(load('claims'))} statements" in point

@@ -1,0 +1,141 @@
+"""One voice label per statement: the statements table is the only source of labels, and the
+notebooks' own text and the quizzes agree with it."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from summit_lessons import load, voice
+from summit_lessons.lessons import notebook_paths
+from summit_lessons.quizzes import questions
+
+PATHS = notebook_paths()
+LABEL_RE = re.compile(r"^\s*(?:[-*]|\d+\.)?\s*\*\*(Fact|Attributed claim|Analysis|Opinion)\.\*\*")
+# Lessons another branch is still relabelling (content-order owns 02 and 03).
+NOT_YET = {"02_summit_day", "03_aftermath"}
+
+
+def _blocks(markdown: str) -> list[tuple[str, str]]:
+    """(label, text) for every labelled paragraph, bullet or table row of a markdown cell."""
+    out: list[tuple[str, str]] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        text = "\n".join(current)
+        m = LABEL_RE.match(text)
+        if m:
+            out.append((m.group(1), text))
+        current.clear()
+
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            flush()
+            cells = [c.strip().strip("*").rstrip(".") for c in line.strip().strip("|").split("|")]
+            label = next((c for c in cells if c in voice.LABELS), None)
+            if label:
+                out.append((label, line))
+            continue
+        if not line.strip() or re.match(r"^\s*(?:[-*]|\d+\.)\s", line):
+            flush()
+        current.append(line)
+    flush()
+    return out
+
+
+def _conflicts(label: str, text: str, table) -> list[str]:
+    found = []
+    low = re.sub(r"\s+", " ", text).lower()
+    for sid, row in table.iterrows():
+        if label == row["label"] or (label == "Analysis" and row["label"] != "Analysis"):
+            continue  # an analysis may cite evidence of any kind
+        for phrase in row["key_phrases"]:
+            if phrase.lower() in low:
+                found.append(f"{sid} is {row['label']!r} in the statements table but {label!r} here "
+                             f"(matched {phrase!r}): {text.strip()[:160]}")
+                break
+    return found
+
+
+def test_every_label_is_explained_and_held_by_someone_when_it_must_be():
+    table = voice.statements()
+    for sid, row in table.iterrows():
+        held = isinstance(row["attributed_to"], str) and row["attributed_to"].strip()
+        if row["label"] in ("Attributed claim", "Opinion"):
+            assert held, f"statements.csv {sid}: an {row['label'].lower()} needs attributed_to"
+        else:
+            assert not held, f"statements.csv {sid}: a {row['label'].lower()} is in the lesson's own voice"
+
+
+def test_a_key_phrase_names_one_statement_only():
+    seen: dict[str, str] = {}
+    for sid, row in voice.statements().iterrows():
+        for phrase in row["key_phrases"]:
+            assert phrase.lower() not in seen, f"{phrase!r} identifies both {seen[phrase.lower()]} and {sid}"
+            seen[phrase.lower()] = sid
+
+
+def test_the_reference_articles_own_judgements_are_attributed_to_it():
+    table = voice.statements()
+    own = voice.own_voice_of_reference_article()
+    assert len(own) >= 10
+    for sid in own:
+        assert table.loc[sid, "label"] == "Attributed claim"
+        assert table.loc[sid, "text"].startswith("The reference article"), sid
+
+
+def test_reports_of_the_closed_meeting_are_attributed_claims():
+    table = voice.statements()
+    closed = table[table["attributed_to"].fillna("").str.contains("closed meeting")]
+    assert len(closed) >= 2 and set(closed["label"]) == {"Attributed claim"}
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_notebook_text_agrees_with_the_statements_table(path, request):
+    if path.stem in NOT_YET:
+        request.applymarker(pytest.mark.xfail(reason="lesson owned by content-order, relabelled in its branch",
+                                              strict=False))
+    table = voice.statements()
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    problems = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            for label, text in _blocks("".join(cell["source"])):
+                problems += _conflicts(label, text, table)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("slug", [p.stem for p in PATHS])
+def test_quiz_labels_agree_with_the_statements_table(slug):
+    table = voice.statements()
+    words = {lab: re.compile(rf"\b{lab.lower()}\b") for lab in voice.LABELS}
+    for q in questions(slug):
+        if "statement_id" in q:
+            label = table.loc[q["statement_id"], "label"]
+            assert q["choices"][q["answer"]].startswith(label), (q["question"], label)
+        for i, sid in enumerate(q.get("statement_ids", [])):
+            if sid is None:
+                continue
+            label = table.loc[sid, "label"]
+            expl = q["explanations"][i].lower()
+            first = min((m.start(), lab) for lab, rx in words.items() if (m := rx.search(expl)))[1]
+            assert first == label, f"{slug}: choice {i} is {label!r} in statements.csv, explained as {first!r}"
+
+
+def test_label_exercises_are_the_statements_of_the_table():
+    """The sentences a student labels in lessons 00 and 04 are rows of the table, word for word."""
+    texts = set(voice.statements()["text"])
+    for stem, count in (("00_start_here", 3), ("04_analysis", 8)):
+        nb = json.loads(next(p for p in PATHS if p.stem == stem).read_text(encoding="utf-8"))
+        cell = next(c for c in nb["cells"] if "exercise" in c["metadata"].get("tags", [])
+                    and any(t in "".join(c["source"]).lower()
+                            for t in ("which label", "attributed claim, analysis or opinion?")))
+        quoted = [re.sub(r"\s+", " ", q) for q in re.findall(r"“([^”]+)”", "".join(cell["source"]))]
+        assert len(quoted) == count, quoted
+        assert set(quoted) <= texts, set(quoted) - texts
+
+
+def test_statements_cite_known_sources():
+    assert set(load("statements")["source_id"]) <= set(load("sources")["source_id"])
