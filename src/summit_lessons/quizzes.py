@@ -199,7 +199,7 @@ def _grade_sequence(spec: dict[str, Any], text: str) -> Grade:
         option = _option_of(part, options)
         if option is None:
             return Grade(None, f"“{part}” is not one of the answers this check knows: use one of "
-                               f"{_join(list(options))}.")
+                               f"{_join(sorted(options))}.")
         given.append(option)
     if spec.get("distinct") and len(set(given)) != len(given):
         twice = next(g for g in given if given.count(g) > 1)
