@@ -19,6 +19,11 @@ __all__ = ["AnswerCheck", "CheckSet"]
 _BLANK = ('<span class="sl-answer-line" style="display:inline-block;min-width:18em;'
           'border-bottom:1px solid #555;height:1.2em;vertical-align:bottom"></span>')
 
+#: Under the printed check, and in a notebook not yet run: how to get the live check.
+_NOTE = ('<p class="sl-live-note"><em>On paper, write your answer on the line. In the notebook, run this cell '
+         "(Shift+Enter), type your answer in the box and press Check: the feedback says what to look at "
+         "again, without giving the answer.</em></p>")
+
 
 class AnswerCheck(_Snapshot, W.VBox):
     """One check: the question, a labelled text field, a Check button and a feedback line."""
@@ -64,8 +69,7 @@ class AnswerCheck(_Snapshot, W.VBox):
     def snapshot_html(self) -> str:
         # On paper: the question and a line to write on; never the answer, in either edition.
         return (f'<div class="sl-snapshot sl-check-snapshot">{self._static()}'
-                '<p class="sl-live-note"><em>In the notebook, type your answer and press Check: the feedback '
-                "says what to look at again.</em></p></div>")
+                f"{_NOTE}</div>")
 
     def _static(self) -> str:
         return (f'<div class="sl-check-static"><p><strong>Check your answer.</strong> {esc(self.spec["prompt"])}</p>'
@@ -87,8 +91,7 @@ class CheckSet(_Snapshot, W.VBox):
 
     def snapshot_html(self) -> str:
         body = "".join(c._static() for c in self.checks)
-        return (f'<div class="sl-snapshot sl-check-snapshot">{body}<p class="sl-live-note"><em>In the notebook, '
-                "type each answer and press Check: the feedback says what to look at again.</em></p></div>")
+        return f'<div class="sl-snapshot sl-check-snapshot">{body}{_NOTE}</div>'
 
     def summary_text(self) -> str:
         return "Check your answers: " + " / ".join(c.spec["prompt"] for c in self.checks)
