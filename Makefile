@@ -25,9 +25,11 @@ validate: setup  ## check the data folder
 unit: setup  ## unit tests only (no notebooks, no browser)
 	$(BIN)/pytest $(XDIST) -m "not browser" tests
 
-test: setup browser  ## everything CI runs: data check, unit tests, strict nbval, browser checks
+test: setup browser  ## everything CI runs: data check, unit tests, strict nbval (lessons and their student edition), browser checks
 	$(BIN)/summit-lessons validate data
-	$(BIN)/pytest $(XDIST) $(NBVAL) tests notebooks
+	rm -rf build/student-notebooks
+	$(BIN)/summit-lessons notebooks build/student-notebooks --edition student
+	$(BIN)/pytest $(XDIST) $(NBVAL) tests notebooks build/student-notebooks
 
 execute: setup  ## refresh the stored outputs of every notebook (after a data or helper change)
 	$(BIN)/python -m summit_lessons.execute notebooks/[0-9][0-9]_*.ipynb

@@ -31,7 +31,11 @@ def _validate(args: argparse.Namespace) -> int:
 def _notebooks(args: argparse.Namespace) -> int:
     from .editions import copy_edition
 
-    report = copy_edition(args.dest, args.edition)
+    try:
+        report = copy_edition(args.dest, args.edition)
+    except OSError as exc:  # e.g. DEST is a file, or not writable: one line, nothing half-written
+        print(f"error: cannot write the notebooks to {args.dest}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"{args.edition} edition in {report.dest}: {len(report.written)} written, "
           f"{len(report.unchanged)} already up to date, {len(report.kept)} changed by you and kept")
     for name in report.kept:

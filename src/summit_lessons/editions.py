@@ -4,10 +4,17 @@ Every output calls :func:`make_edition`: the ``notebooks`` and ``start`` command
 the JupyterLite site and the JupyterHub per-user copy, so what a student sees cannot differ
 between them.
 
-- **student**: no ``solution`` or ``instructor`` cells; after every exercise (its statement and
-  hint) an empty markdown cell tagged ``answer`` for the learner's own answer. Stored outputs stay.
-- **teacher**: every cell; solution and instructor cells collapsed until opened (JupyterLab's
-  ``jupyter.source_hidden`` / ``outputs_hidden`` metadata).
+- **student**: no ``solution`` or ``instructor`` cells; after every exercise (its statement, hint
+  and ``check`` cell) an empty markdown cell tagged ``answer`` for the learner's own answer. Hints
+  stay folded (they are ``<details>`` in the lesson); stored outputs stay, so every table, figure and
+  widget snapshot shows before anything runs.
+- **teacher**: every cell; solution and instructor cells collapsed until opened. JupyterLab 4
+  collapses a cell's input with ``metadata.jupyter.source_hidden`` and its outputs with
+  ``outputs_hidden``, and shows the *first line of the source* on the collapsed bar. A code
+  solution starts with ``# Solution``, so its bar names it; a markdown cell starts with the answer
+  itself, so this edition puts an HTML comment naming the cell on its first line (invisible when
+  the markdown is rendered, in the notebook and in a handout), and the bar reads
+  ``<!-- Solution: click to open -->`` instead of the answer.
 
 :func:`copy_edition` writes an edition into a folder and never overwrites a notebook the learner
 has changed: it remembers what it wrote (``.summit-lessons.json`` in that folder).
@@ -22,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-__all__ = ["EDITIONS", "HIDDEN_TAGS", "ANSWER_TAG", "make_edition", "copy_edition", "CopyReport"]
+__all__ = ["EDITIONS", "HIDDEN_TAGS", "ANSWER_TAG", "EXERCISE_PARTS", "make_edition", "copy_edition", "CopyReport"]
 
 EDITIONS = ("student", "teacher")
 #: Cells of these tags exist only in the teacher edition.
@@ -30,6 +37,10 @@ HIDDEN_TAGS = frozenset({"solution", "instructor"})
 #: The tag of the empty "Your answer" cell added under every exercise in the student edition.
 ANSWER_TAG = "answer"
 ANSWER_TEXT = "**Your answer.** *(Double-click here and write your answer.)*"
+#: Cells that belong to the exercise above them (the answer cell goes after the last of them).
+EXERCISE_PARTS = frozenset({"hint", "check"}) | HIDDEN_TAGS
+#: The first line of a collapsed markdown cell in the teacher edition: what JupyterLab shows on its bar.
+FOLD_LABELS = {"solution": "<!-- Solution: click to open -->", "instructor": "<!-- Instructor note: click to open -->"}
 MANIFEST = ".summit-lessons.json"
 
 
@@ -69,19 +80,26 @@ def make_edition(nb: Any, edition: str) -> Any:
             pending = cell.get("id") or f"{len(cells)}"
             cells.append(cell)
             continue
-        if pending is not None and not tags & ({"hint"} | HIDDEN_TAGS):
-            close_exercise()  # the exercise's statement, hint and solutions are over
+        if pending is not None and not tags & EXERCISE_PARTS:
+            close_exercise()  # the exercise's statement, hint, check and solutions are over
         if tags & HIDDEN_TAGS:
             if edition == "student":
                 continue
-            hidden = cell.metadata.setdefault("jupyter", {})
-            hidden["source_hidden"] = True
-            if cell.cell_type == "code":
-                hidden["outputs_hidden"] = True
+            _fold(cell, "solution" if "solution" in tags else "instructor")
         cells.append(cell)
     close_exercise()
     nb.cells = cells
     return nb
+
+
+def _fold(cell: Any, kind: str) -> None:
+    """Collapse a teacher-only cell in JupyterLab, with a bar that names it rather than shows it."""
+    hidden = cell.metadata.setdefault("jupyter", {})
+    hidden["source_hidden"] = True
+    if cell.cell_type == "code":
+        hidden["outputs_hidden"] = True
+    elif cell.cell_type == "markdown" and not cell.source.startswith("<!--"):
+        cell.source = f"{FOLD_LABELS[kind]}\n{cell.source}"
 
 
 @dataclass

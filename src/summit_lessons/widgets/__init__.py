@@ -1,4 +1,4 @@
-"""Interactive views for the lessons: the timeline explorer, the claims explorer, quizzes, tables.
+"""Interactive views for the lessons: the timeline explorer, the claims explorer, quizzes, answer checks, tables.
 
 Every widget works the same with and without a kernel: it writes by setting ``HTML.value``
 (never by printing inside ``with out:``), so plain pytest can drive it and nbval sees stable
@@ -10,10 +10,11 @@ All data text passes through :func:`summit_lessons._html.esc` before it reaches 
 """
 from __future__ import annotations
 
+from .check import AnswerCheck, CheckSet
 from .claims_explorer import ClaimsExplorer
 from .quiz import Quiz, QuizSet
 from .tables import Table, event_table, html_table
 from .timeline_explorer import LOCAL, PHASES, TimelineExplorer, timeline_svg
 
 __all__ = ["TimelineExplorer", "ClaimsExplorer", "Quiz", "QuizSet", "html_table", "event_table", "Table", "PHASES",
-           "timeline_svg", "LOCAL"]
+           "timeline_svg", "LOCAL", "AnswerCheck", "CheckSet"]

@@ -1,0 +1,170 @@
+"""Answer checks: right answers pass, each common slip gets its own feedback, the answer is never shown."""
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+import pytest
+
+from summit_lessons import load, quizzes
+from summit_lessons.lessons import notebook_paths
+from summit_lessons.locations import package_dir
+from summit_lessons.widgets import AnswerCheck, CheckSet
+
+SLUGS = [p.stem for p in notebook_paths()]
+ALL = [(slug, spec["id"]) for slug in SLUGS for spec in quizzes.checks(slug)]
+
+
+def _text(html: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def _shown(w: AnswerCheck) -> str:
+    """Everything the check puts on screen or on paper, apart from what the learner typed."""
+    return " ".join([_text(w.prompt.value), w.field.description, w.field.placeholder, w.check_button.description,
+                     _text(w.feedback.value), _text(w.snapshot_html()), w.summary_text()])
+
+
+def _secrets(spec: dict) -> list[str]:
+    """The forms of the answer that must not appear before the learner finds it."""
+    if spec["kind"] == "text":
+        core = spec["answer"].replace("≈", "").strip()
+        return [spec["answer"], core]
+    return [spec["answer"], ", ".join(spec["answer_items"])]
+
+
+def test_every_lesson_has_a_check():
+    assert all(quizzes.checks(slug) for slug in SLUGS)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_check_data_follows_the_schema_and_cites_sources(slug):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((package_dir() / "quiz_data" / "schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(quizzes.checks(slug), schema)
+    jsonschema.validate(quizzes.questions(slug), schema)  # one schema for both kinds of quiz data
+    known = set(load("sources")["source_id"])
+    ids = [c["id"] for c in quizzes.checks(slug)]
+    assert len(ids) == len(set(ids))
+    for spec in quizzes.checks(slug):
+        assert set(spec["source_ids"]) <= known, spec["id"]
+
+
+@pytest.mark.parametrize("slug,check_id", ALL)
+def test_the_model_answer_is_right(slug, check_id):
+    spec = quizzes.check_spec(slug, check_id)
+    result = quizzes.grade(spec, spec["answer"])
+    assert result.right is True and result.feedback == spec["right"]
+
+
+@pytest.mark.parametrize("slug,check_id", ALL)
+def test_each_common_slip_gets_its_own_feedback_without_the_answer(slug, check_id):
+    spec = quizzes.check_spec(slug, check_id)
+    secrets = _secrets(spec)
+    feedbacks = [m["feedback"] for m in spec.get("mistakes", [])] + [spec["otherwise"]]
+    for fb in feedbacks:
+        assert not any(s.lower() in fb.lower() for s in secrets), (check_id, fb)
+    if spec["kind"] == "text":
+        for m in spec["mistakes"]:
+            result = quizzes.grade(spec, m["example"])
+            assert result.right is False and result.feedback == m["feedback"], m["example"]
+    else:
+        for m in spec.get("mistakes", []):
+            i = m["item"] - 1
+            right = spec["answer_items"][i]
+            if not spec.get("distinct"):  # a label is the secret; in an order, every event is named anyway
+                assert right not in m["feedback"].lower(), (check_id, m)  # never names the item's answer
+            specific = {r.get("given") for r in spec["mistakes"] if r["item"] == m["item"]}
+            wrong = m.get("given") or next(o for o in spec["options"] if o != right and o not in specific)
+            given = list(spec["answer_items"])
+            given[i] = wrong
+            if spec.get("distinct"):  # an order: swap with the place the wrong option belongs to
+                given[spec["answer_items"].index(wrong)] = right
+            result = quizzes.grade(spec, ", ".join(given))
+            assert result.right is False and m["feedback"][1:] in result.feedback, (check_id, m)
+
+
+def test_kyiv_time_feedback_names_each_slip():
+    spec = quizzes.check_spec("02_summit_day", "kyiv-time")
+    cases = {"about 22:32": None, "≈ 22.32": None, "approximately 10:32 p.m.": None,
+             "22:32": "approximate", "≈ 21:32": "winter offset (UTC+2)", "≈ 23:32": "Anchorage's winter offset",
+             "≈ 19:32": "UTC", "≈ 11:32": "Anchorage", "≈ 10:32": "24-hour clock"}
+    for answer, words in cases.items():
+        result = quizzes.grade(spec, answer)
+        if words is None:
+            assert result.right is True, answer
+        else:
+            assert result.right is False and words in result.feedback, (answer, result.feedback)
+
+
+def test_dates_keep_the_precision_of_the_source():
+    spec = quizzes.check_spec("03_aftermath", "trump-shift-date")
+    assert quizzes.grade(spec, "Sept. 2025").right is True
+    assert "only the month" in quizzes.grade(spec, "1 September 2025").feedback
+    assert "only the month" in quizzes.grade(spec, "September 14, 2025").feedback
+    assert "which part of the month" in quizzes.grade(spec, "mid-September 2025").feedback
+    miami = quizzes.check_spec("03_aftermath", "miami-talks-date")
+    assert quizzes.grade(miami, "24–26 October 2025").right is True
+    assert quizzes.grade(miami, "from 24 to 26 October 2025").right is True
+    assert "first and the last day" in quizzes.grade(miami, "October 2025").feedback
+
+
+def test_sequences_read_labels_commas_and_synonyms():
+    spec = quizzes.check_spec("00_start_here", "labels")
+    assert quizzes.grade(spec, "(a) Fact (b) Attributed (c) Analysis").right is True
+    assert quizzes.grade(spec, "1. fact; 2. attributed claim; 3. inference").right is True
+    wrong = quizzes.grade(spec, "fact, opinion, analysis")
+    assert wrong.right is False and wrong.feedback.startswith("2 of 3 right.") and "(b)" in wrong.feedback
+    assert quizzes.grade(spec, "fact, opinion").right is None  # too few: says how many, grades nothing
+    assert "Give 3 answers" in quizzes.grade(spec, "fact, opinion").feedback
+    assert "“banana” is not one of the answers" in quizzes.grade(spec, "fact, banana, analysis").feedback
+    order = quizzes.check_spec("01_background", "nuclear-order")
+    assert "more than once" in quizzes.grade(order, "Medvedev, Medvedev, INF, WC-135R").feedback
+
+
+@pytest.mark.parametrize("slug,check_id", ALL)
+def test_widget_never_shows_the_answer_before_it_is_found(slug, check_id):
+    spec = quizzes.check_spec(slug, check_id)
+    w = quizzes.answer_check(slug, check_id)
+    secrets = _secrets(spec)
+    assert not any(s.lower() in _shown(w).lower() for s in secrets)  # before any answer
+    w.check_button.click()
+    assert "No answer yet" in _text(w.feedback.value)
+    tries = [m["example"] for m in spec.get("mistakes", []) if "example" in m] or ["x, " * (len(spec.get("items", [])) - 1) + "x"]
+    for attempt in tries:
+        w.field.value = attempt  # Enter: the value arrives, the observer grades it
+        assert w.solved is False
+        assert not any(s.lower() in _shown(w).lower() for s in secrets), attempt
+    assert "show answer" not in _shown(w).lower() and len(w.children) == 3
+    w.field.value = spec["answer"]
+    assert w.solved is True and _text(w.feedback.value).strip().startswith("Right:")
+
+
+def test_widget_is_labelled_and_speaks_its_feedback():
+    w = quizzes.answer_check("02_summit_day", "kyiv-time")
+    assert w.field.description == "Your answer" and w.field.continuous_update is False
+    w.field.value = "≈ 21:32"
+    assert 'role="status"' in w.feedback.value and "Not yet:" in _text(w.feedback.value)
+    w.check_button.click()  # Enter, then a click on Check: one answer, one attempt
+    assert w.attempts == 1
+    w.field.value = "≈ 22:32"
+    assert w.attempts == 2 and w.solved
+
+
+def test_snapshot_is_the_question_and_an_empty_line():
+    w = quizzes.answer_check("03_aftermath", "trump-shift-date", "miami-talks-date")
+    assert isinstance(w, CheckSet)
+    snap = w._repr_mimebundle_()["text/html"]
+    assert snap.count('class="sl-answer-line"') == 2 and "When were the Miami talks?" in snap
+    assert "sl-answer\"" not in snap and "October 2025" not in snap  # nothing for the handout to reveal
+
+
+def test_unknown_check_and_bad_check_data_are_one_clear_line(tmp_path, monkeypatch):
+    with pytest.raises(KeyError, match="lesson '02_summit_day' has no check 'nope' \\(its checks: kyiv-time"):
+        quizzes.check_spec("02_summit_day", "nope")
+    bad = tmp_path / "99_x.checks.json"
+    bad.write_text(json.dumps([{"id": "t", "exercise": 1, "prompt": "p", "kind": "text", "answer": "a", "right": "r",
+                                "otherwise": "o", "source_ids": ["ref-encyclopedia"], "accept": ["(unclosed"]}]))
+    with pytest.raises(quizzes.CheckDataError, match=r"99_x.checks.json, check 1 \(t\), accept\[1\]: '\(unclosed' is not"):
+        quizzes._load_checks(bad)

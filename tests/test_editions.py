@@ -1,0 +1,120 @@
+"""Notebook editions: what a student and a teacher receive, from the one edition function."""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from summit_lessons import cli
+from summit_lessons.editions import ANSWER_TAG, FOLD_LABELS, copy_edition, make_edition
+from summit_lessons.lessons import notebook_paths
+
+PATHS = notebook_paths()
+
+
+def _tags(cell) -> set[str]:
+    return set(cell.metadata.get("tags", []))
+
+
+@pytest.fixture(scope="module")
+def lessons():
+    return {p.stem: nbformat.read(p, as_version=4) for p in PATHS}
+
+
+@pytest.mark.parametrize("slug", [p.stem for p in PATHS])
+def test_student_edition_has_no_solutions_and_an_answer_cell_after_every_exercise(lessons, slug):
+    nb = lessons[slug]
+    student = make_edition(nb, "student")
+    assert not any(_tags(c) & {"solution", "instructor"} for c in student.cells)
+    kept = [c for c in nb.cells if not _tags(c) & {"solution", "instructor"}]
+    assert [c.id for c in student.cells if ANSWER_TAG not in _tags(c)] == [c.id for c in kept]
+    for before, after in zip(kept, [c for c in student.cells if ANSWER_TAG not in _tags(c)]):
+        assert after.source == before.source and after.get("outputs") == before.get("outputs")  # as stored
+    cells = student.cells
+    exercises = [i for i, c in enumerate(cells) if "exercise" in _tags(c)]
+    assert exercises and sum(ANSWER_TAG in _tags(c) for c in cells) == len(exercises)
+    for i in exercises:
+        j = i + 1
+        while {"hint", "check"} & _tags(cells[j]):  # the exercise's hint and check stay with it
+            j += 1
+        answer = cells[j]
+        assert ANSWER_TAG in _tags(answer) and answer.cell_type == "markdown", (slug, cells[i].source[:60])
+        assert "Your answer" in answer.source and answer.id == f"answer-{cells[i].id}"
+    hints = [c for c in cells if "hint" in _tags(c)]
+    assert hints and all(c.source.lstrip().startswith("<details>") for c in hints)  # folded
+
+
+@pytest.mark.parametrize("slug", [p.stem for p in PATHS])
+def test_check_cells_sit_under_their_exercise_in_both_editions(lessons, slug):
+    for edition in ("student", "teacher"):
+        cells = make_edition(lessons[slug], edition).cells
+        checks = [i for i, c in enumerate(cells) if "check" in _tags(c)]
+        assert checks, f"{slug}: no check cell"
+        for i in checks:
+            assert cells[i].cell_type == "code" and "quizzes.answer_check(" in cells[i].source
+            assert "hint" in _tags(cells[i - 1]), f"{slug}: a check cell follows its exercise's hint"
+
+
+@pytest.mark.parametrize("slug", [p.stem for p in PATHS])
+def test_teacher_edition_keeps_everything_with_solutions_collapsed(lessons, slug):
+    nb = lessons[slug]
+    teacher = make_edition(nb, "teacher")
+    assert [c.id for c in teacher.cells] == [c.id for c in nb.cells]
+    for before, cell in zip(nb.cells, teacher.cells):
+        tags = _tags(cell)
+        if not tags & {"solution", "instructor"}:
+            assert cell == before
+            continue
+        assert cell.metadata["jupyter"]["source_hidden"] is True
+        if cell.cell_type == "code":
+            assert cell.metadata["jupyter"]["outputs_hidden"] is True and cell.source == before.source
+        else:
+            # JupyterLab shows a collapsed cell's first line: a label, not the answer.
+            label = FOLD_LABELS["solution" if "solution" in tags else "instructor"]
+            assert cell.source == f"{label}\n{before.source}"
+    assert make_edition(teacher, "teacher").cells == teacher.cells  # no second label
+    assert "jupyter" not in nb.cells[2].metadata  # the lesson itself is untouched
+
+
+def test_unknown_edition_is_refused(lessons):
+    with pytest.raises(ValueError, match="unknown edition 'pupil'"):
+        make_edition(lessons["02_summit_day"], "pupil")
+
+
+def test_copy_never_overwrites_a_changed_notebook(tmp_path):
+    two = [p for p in PATHS if p.stem in ("02_summit_day", "03_aftermath")]
+    first = copy_edition(tmp_path, notebooks=two)
+    assert first.written == ["02_summit_day.ipynb", "03_aftermath.ipynb"] and not first.kept
+    mine = tmp_path / "02_summit_day.ipynb"
+    nb = json.loads(mine.read_text())
+    answer = next(c for c in nb["cells"] if ANSWER_TAG in c["metadata"].get("tags", []))
+    answer["source"] = "≈ 22:32, because Kyiv was on UTC+3"
+    mine.write_text(json.dumps(nb))
+    again = copy_edition(tmp_path, notebooks=two)
+    assert again.kept == ["02_summit_day.ipynb"] and again.unchanged == ["03_aftermath.ipynb"]
+    assert "Kyiv was on UTC+3" in mine.read_text()
+    # An untouched copy follows the edition asked for; the learner's copy still stays.
+    teacher = copy_edition(tmp_path, "teacher", notebooks=two)
+    assert teacher.written == ["03_aftermath.ipynb"] and teacher.kept == ["02_summit_day.ipynb"]
+    assert "solution" in (tmp_path / "03_aftermath.ipynb").read_text()
+    assert "Kyiv was on UTC+3" in mine.read_text()
+
+
+def test_a_notebook_not_written_by_the_command_is_kept(tmp_path):
+    path = next(p for p in PATHS if p.stem == "01_background")
+    (tmp_path / path.name).write_text("{}")  # e.g. the learner's own file of the same name
+    report = copy_edition(tmp_path, notebooks=[path])
+    assert report.kept == [path.name] and (tmp_path / path.name).read_text() == "{}"
+    assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_notebooks_command_says_what_it_did_and_what_to_run_next(tmp_path, capsys):
+    assert cli.main(["notebooks", str(tmp_path / "mine"), "--edition", "teacher"]) == 0
+    out = capsys.readouterr().out
+    assert f"teacher edition in {tmp_path / 'mine'}: {len(PATHS)} written" in out
+    assert f"next: jupyter lab {tmp_path / 'mine'}" in out
+    (tmp_path / "file").write_text("x")
+    assert cli.main(["notebooks", str(tmp_path / "file")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cannot write the notebooks to {tmp_path / 'file'}" in err
