@@ -95,7 +95,7 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     answers removed, code inputs hidden unless ``show_code``. Teacher: everything, with solution and instructor cells marked for a
     labelled box, and code shown. Widget views give way to their static HTML snapshot.
     """
-    from .editions import HIDDEN_TAGS, make_edition
+    from .editions import ANSWER_TAG, HIDDEN_TAGS, make_edition
 
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}: use student, teacher or both")
@@ -103,8 +103,13 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     nb.metadata.pop("widgets", None)
     code_visible = show_code or edition == "teacher"
     cells = []
+    exercise = None  # the exercise the next answer cell belongs to
     for cell in nb.cells:
         tags = set(cell.metadata.get("tags", []))
+        if "exercise" in tags:
+            exercise = cell
+        if ANSWER_TAG in tags and cell.cell_type == "markdown":
+            cell.metadata["sl_answer"] = {"lines": answer_lines(exercise)}
         cell.metadata.pop("jupyter", None)  # on paper nothing is collapsed: the box labels it
         if tags & HIDDEN_TAGS:
             kind = "solution" if "solution" in tags else "instructor"
@@ -121,6 +126,22 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
         cells.append(cell)
     nb.cells = cells
     return nb
+
+
+#: Answer lines on a printed worksheet when the exercise does not say (metadata
+#: ``summit_lessons.answer_lines``): a closing task asks for a paragraph, an exercise for a few sentences.
+DEFAULT_ANSWER_LINES = {"exercise": 6, "closing": 12}
+
+
+def answer_lines(exercise: Any) -> int:
+    """How many ruled lines a printed worksheet leaves under ``exercise`` (an exercise cell)."""
+    if exercise is None:
+        return DEFAULT_ANSWER_LINES["exercise"]
+    given = exercise.metadata.get("summit_lessons", {}).get("answer_lines")
+    if isinstance(given, int) and not isinstance(given, bool) and 1 <= given <= 30:
+        return given
+    closing = re.search(r"^#+\s*Closing task", exercise.source, re.M | re.I)
+    return DEFAULT_ANSWER_LINES["closing" if closing else "exercise"]
 
 
 _HINT = re.compile(r"^\s*<details>\s*<summary>Hint</summary>(.*)</details>\s*$", re.S)
@@ -217,6 +238,7 @@ def _exporter() -> Any:
 
 def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) -> str:
     """One edition of one executed notebook as a complete HTML page."""
+    from .credits import credits_html
     from .lessons import REQUIRED_KEYS
 
     meta = nb.metadata.get("summit_lessons", {})
@@ -230,11 +252,31 @@ def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) 
         "teaching_minutes": meta["teaching_minutes"], "exercise_minutes": meta["exercise_minutes"],
         "needs_h1": not any(c.cell_type == "markdown" and re.search(r"^# ", c.source, re.M) for c in prepared.cells),
         "code_css": _code_css() if (show_code or edition == "teacher") else "",
+        "page_css": page_css(f"{meta['title']} ({_LABELS[edition]})", meta["accurate_as_of"]),
+        "credits_html": credits_html(meta["accurate_as_of"]),
     }
     exporter = exporter or _exporter()
     body, _ = exporter.from_notebook_node(prepared, resources={"sl": sl})
     # A link to another lesson notebook leads to that lesson's handout of the same edition.
     return _NOTEBOOK_LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def page_css(footer_title: str, accurate_as_of: str) -> str:
+    """Margin boxes of every printed page: the credit line on top; the title and "page N of M" below.
+
+    Chromium (131 and later) prints CSS page-margin boxes, from its print dialog and in PDFs alike.
+    """
+    from .credits import credit_line
+
+    return ("@page {\n"
+            f"  @top-left {{ content: {_css_string(credit_line(accurate_as_of))}; }}\n"
+            f"  @bottom-left {{ content: {_css_string(footer_title)}; }}\n"
+            '  @bottom-right { content: "page " counter(page) " of " counter(pages); }\n'
+            "}\n")
 
 
 # ---------------------------------------------------------------------------- index page
