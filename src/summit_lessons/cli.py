@@ -50,14 +50,25 @@ def _handouts(args: argparse.Namespace) -> int:
             if not notebooks:
                 print(f"error: no lesson notebooks (NN_name.ipynb) in {args.notebooks}", file=sys.stderr)
                 return 1
+        pdf_missing = None
+        if args.pdf:
+            from .pdf import find_chromium, missing_chromium_message
+
+            if find_chromium() is None:  # say so in one line, and still build the HTML
+                pdf_missing = missing_chromium_message()
         report = build(args.out, editions=editions, show_code=args.show_code, notebooks=notebooks,
-                       cache_dir=None if args.no_cache else args.cache, jobs=args.jobs)
+                       cache_dir=None if args.no_cache else args.cache, jobs=args.jobs,
+                       pdf=args.pdf and pdf_missing is None, paper=args.paper)
     except BuildError as exc:
         print(f"error: {exc}; the previous handouts in {args.out} are unchanged", file=sys.stderr)
         return 1
     size = sum(f.stat().st_size for f in report.files)
-    print(f"wrote {len(report.files)} pages ({size / 1024:.0f} KiB) to {report.out} in {report.seconds:.1f} s "
+    pdfs = sum(f.suffix == ".pdf" for f in report.files)
+    print(f"wrote {len(report.files) - pdfs} pages{f' and {pdfs} PDFs' if pdfs else ''} ({size / 1024:.0f} KiB) to {report.out} in {report.seconds:.1f} s "
           f"({len(report.executed)} executed, {len(report.cached)} from the cache); open {report.out / 'index.html'}")
+    if pdf_missing:
+        print(f"error: {pdf_missing}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -104,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebooks", default=None, help="folder of lesson notebooks (default: the packaged lessons)")
     p.add_argument("--cache", default=".handouts-cache", help="cache folder (default: .handouts-cache)")
     p.add_argument("--no-cache", action="store_true", help="execute every notebook, ignoring the cache")
+    p.add_argument("--pdf", action="store_true",
+                   help="also a PDF beside every page and one per edition, printed by Chromium (apt-get install chromium)")
+    p.add_argument("--paper", choices=["a4", "letter"], default="a4", help="paper size of the PDFs (default: a4)")
     p.set_defaults(func=_handouts)
 
     p = sub.add_parser("bundle", help="one zip for an offline classroom: handouts, notebooks and data")

@@ -281,11 +281,12 @@ def page_css(footer_title: str, accurate_as_of: str) -> str:
 
 # ---------------------------------------------------------------------------- index page
 
-def index_html(metas: list[dict[str, Any]], editions: Iterable[str]) -> str:
+def index_html(metas: list[dict[str, Any]], editions: Iterable[str], *, key: bool = False) -> str:
     """The lesson map page linking every handout, with minutes and objectives.
 
     ``metas`` are the notebooks' ``summit_lessons`` metadata, each with ``file_stem`` added.
     """
+    from .credits import credits_html
     from .lessons import lesson_map_html
 
     chosen = [e for e in EDITIONS if e in set(editions)]
@@ -294,6 +295,11 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str]) -> str:
                                  caption="Lesson map: the lessons in reading order, with their handouts")
     latest = max((m["accurate_as_of"] for m in metas), default="")
     dated = f"<p>Accurate as of {_date_text(latest)} (the latest event in the sources).</p>" if latest else ""
+    key_link = ('<p><a href="key/index.html">The teacher\'s key: timings, exercise solutions, self-check answers '
+                "and likely misreadings of every lesson</a> (for the teacher; one page per lesson).</p>") if key else ""
+    credits = credits_html(latest)
+    title = "The Anchorage summit lessons: handouts"
+    pages_css = page_css(title, latest)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -304,6 +310,9 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str]) -> str:
 {css}
 .sl-visually-hidden {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }}
 </style>
+<style>
+{pages_css}
+</style>
 </head>
 <body class="sl-handout sl-index">
 <main>
@@ -312,8 +321,10 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str]) -> str:
 The student edition leaves out the solutions and the instructor notes; the teacher edition has them, each in a
 labelled box. Every handout works offline.</p>
 {dated}
+{key_link}
 {lesson_map}
 </main>
+{credits}
 </body>
 </html>
 """
@@ -345,10 +356,13 @@ def _execute(path: Path, timeout: int) -> Any:
 def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[str] = EDITIONS,
           show_code: bool = False, notebooks: Iterable[str | os.PathLike[str]] | None = None,
           cache_dir: str | os.PathLike[str] | None = ".handouts-cache", jobs: int | None = None,
-          timeout: int = 180, progress: Callable[[str], None] | None = print) -> BuildReport:
+          timeout: int = 180, progress: Callable[[str], None] | None = print,
+          pdf: bool = False, paper: str = "a4") -> BuildReport:
     """Build the handouts into ``out``; return what was done.
 
     ``notebooks`` defaults to the packaged lessons. ``cache_dir=None`` turns the cache off.
+    With the teacher edition comes the teacher's key (``key/``). ``pdf=True`` adds a PDF beside
+    every page and one combined PDF per edition, printed by Chromium on ``paper`` (a4 or letter).
     Raises :class:`BuildError` (and leaves ``out`` as it was) when a notebook fails or the
     folder cannot be written.
     """
@@ -427,8 +441,8 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
                         os.replace(tmp, src)
                 else:
                     shutil.copyfile(src, target)
-        (staging / "index.html").write_text(index_html(metas, editions), encoding="utf-8")
-        report.files = sorted(f.relative_to(staging) for f in staging.rglob("*.html"))
+        _write_extras(staging, paths, metas, editions, pdf=pdf, paper=paper, say=say)
+        report.files = sorted(f.relative_to(staging) for f in staging.rglob("*") if f.suffix in (".html", ".pdf"))
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -438,6 +452,24 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
     report.files = [out / f for f in report.files]
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]], editions: list[str], *,
+                  pdf: bool, paper: str, say: Callable[[str], None]) -> None:
+    """The index, the teacher's key (with the teacher edition) and, if asked, the PDFs."""
+    key = "teacher" in editions
+    if key:
+        from .key import write_key
+
+        write_key(staging / "key", paths)
+    (staging / "index.html").write_text(index_html(metas, editions, key=key), encoding="utf-8")
+    if pdf:
+        from .pdf import PdfError, print_folder
+
+        try:
+            print_folder(staging, metas, editions, paper=paper, progress=say)
+        except PdfError as exc:
+            raise BuildError(str(exc)) from None
 
 
 def _swap(staging: Path, out: Path) -> None:
