@@ -29,84 +29,100 @@ def _md(text: str) -> str:
 
 @dataclass
 class LessonKey:
-    """One lesson's key: its metadata and the HTML of its key section."""
+    """One lesson's key: its metadata, instructor notes, solutions and self-check answers (HTML)."""
 
     stem: str
     meta: dict[str, Any]
-    body: str
+    notes: list[str]
+    exercises: list[tuple[str, str]]
+    quiz: list[str]
 
     @property
     def title(self) -> str:
         return self.meta["title"]
 
+    def body(self, level: int) -> str:
+        """The key's sections, their headings at ``level`` (2 on a lesson's own page, 3 in the combined key)."""
+        h, sub = f"h{level}", f"h{level + 1}"
+        parts = [f"<p class=\"sl-key-timing\"><strong>Timing:</strong> teaching {self.meta['teaching_minutes']} "
+                 f"minutes, exercises {self.meta['exercise_minutes']} minutes.</p>"]
+        if self.notes:
+            parts.append(f"<{h}>Timing, likely misreadings and prompts</{h}>\n" + "\n".join(self.notes))
+        if self.exercises:
+            parts.append(f"<{h}>Exercise solutions</{h}>")
+            for title, sols in self.exercises:
+                parts.append(f'<div class="sl-key-exercise"><{sub}>{html.escape(title)}</{sub}>\n{sols}</div>')
+        if self.quiz:
+            parts.append(f"<{h}>Self-check answers</{h}>\n<ol class=\"sl-key-quiz\">\n" + "\n".join(self.quiz) + "\n</ol>")
+        return "\n".join(parts)
 
-def _solution_html(cell: Any) -> str:
-    if cell.cell_type == "markdown":
-        return _md(cell.source)
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _solution_html(cell: dict[str, Any]) -> str:
+    source = _text(cell.get("source", ""))
+    if cell.get("cell_type") == "markdown":
+        return _md(source)
     parts = []
     for out in cell.get("outputs", []):
         data = out.get("data", {})
         if "text/html" in data:
-            parts.append(f'<div class="sl-key-output">{data["text/html"]}</div>')
+            parts.append(f'<div class="sl-key-output">{_text(data["text/html"])}</div>')
         elif "text/plain" in data:
-            parts.append(f"<pre>{html.escape(data['text/plain'])}</pre>")
+            parts.append(f"<pre>{html.escape(_text(data['text/plain']))}</pre>")
         elif out.get("output_type") == "stream":
-            parts.append(f"<pre>{html.escape(out.get('text', ''))}</pre>")
+            parts.append(f"<pre>{html.escape(_text(out.get('text', '')))}</pre>")
     if not parts:  # nothing stored: the code itself is the answer
-        parts.append(f"<pre><code>{html.escape(cell.source)}</code></pre>")
+        parts.append(f"<pre><code>{html.escape(source)}</code></pre>")
     return "\n".join(parts)
 
 
-def _quiz_html(slug: str) -> str:
+def _quiz_items(slug: str) -> list[str]:
     from .quizzes import questions
 
     try:
         qs = questions(slug)
     except FileNotFoundError:
-        return ""
+        return []
     items = []
-    for i, q in enumerate(qs, 1):
+    for q in qs:
         a = q["answer"]
-        items.append(f"<li><p>{html.escape(q['question'])}<br><strong>Answer {_LETTERS[a]}: "
-                     f"{html.escape(q['choices'][a])}.</strong> Why: {html.escape(q['explanations'][a])}</p></li>")
-    return ("<h3>Self-check answers</h3>\n<ol class=\"sl-key-quiz\">\n" + "\n".join(items) + "\n</ol>")
+        choice = q["choices"][a].rstrip(".")
+        items.append(f"<li><p>{html.escape(q['question'])}<br><strong>{_LETTERS[a]}: {html.escape(choice)}.</strong> "
+                     f"Why: {html.escape(q['explanations'][a])}</p></li>")
+    return items
 
 
 def lesson_key(path: str | Path) -> LessonKey:
     """The key of one lesson notebook."""
-    import nbformat
+    import json
 
+    # Plain JSON, not nbformat: its validation costs seconds of imports and the key reads only
+    # sources, tags and stored outputs.
     path = Path(path)
-    nb = nbformat.read(path, as_version=4)
-    meta = nb.metadata["summit_lessons"]
-    notes, exercises, quiz = [], [], ""
-    current: dict[str, Any] | None = None
-    for cell in nb.cells:
-        tags = set(cell.metadata.get("tags", []))
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    meta = nb["metadata"]["summit_lessons"]
+    notes: list[str] = []
+    exercises: list[tuple[str, list[str]]] = []
+    quiz: list[str] = []
+    for cell in nb["cells"]:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        source = _text(cell.get("source", ""))
         if "instructor" in tags:
-            notes.append(_md(cell.source))
+            notes.append(_md(source))
         elif "exercise" in tags:
-            heads = _HEADING.findall(cell.source)
-            current = {"title": heads[-1] if heads else f"Exercise {len(exercises) + 1}", "solutions": []}
-            exercises.append(current)
-        elif "solution" in tags and current is not None:
-            current["solutions"].append(_solution_html(cell))
-        if cell.cell_type == "code" and "quiz" in tags:
-            m = _QUIZ_CALL.search(cell.source)
+            heads = _HEADING.findall(source)
+            exercises.append((heads[-1] if heads else f"Exercise {len(exercises) + 1}", []))
+        elif "solution" in tags and exercises:
+            exercises[-1][1].append(_solution_html(cell))
+        if cell.get("cell_type") == "code" and "quiz" in tags:
+            m = _QUIZ_CALL.search(source)
             if m:
-                quiz = _quiz_html(m.group(1))
-    parts = [f"<p class=\"sl-key-timing\"><strong>Timing:</strong> teaching {meta['teaching_minutes']} minutes, "
-             f"exercises {meta['exercise_minutes']} minutes.</p>"]
-    if notes:
-        parts.append("<h3>Timing, likely misreadings and prompts</h3>\n" + "\n".join(notes))
-    if exercises:
-        parts.append("<h3>Exercise solutions</h3>")
-        for ex in exercises:
-            sols = "\n".join(ex["solutions"]) or "<p>No model answer: an open question.</p>"
-            parts.append(f'<div class="sl-key-exercise"><h4>{html.escape(ex["title"])}</h4>\n{sols}</div>')
-    if quiz:
-        parts.append(quiz)
-    return LessonKey(path.stem, meta, "\n".join(parts))
+                quiz = _quiz_items(m.group(1))
+    solved = [(t, "\n".join(s) or "<p>No model answer: an open question.</p>") for t, s in exercises]
+    return LessonKey(path.stem, meta, notes, solved, quiz)
 
 
 def key_page(keys: list[LessonKey], title: str, *, link_handouts: bool = True) -> str:
@@ -119,11 +135,13 @@ def key_page(keys: list[LessonKey], title: str, *, link_handouts: bool = True) -
     one = len(keys) == 1
     sections = []
     for k in keys:
-        heading = "h2"
         link = (f'<p class="sl-chrome"><a href="../teacher/{k.stem}.html">The teacher edition of '
                 f"{html.escape(k.title)}</a></p>") if link_handouts else ""
-        sections.append(f'<section class="sl-key-lesson">\n<{heading}>{html.escape(k.title)}</{heading}>\n'
-                        f"{link}\n{k.body}\n</section>")
+        if one:
+            sections.append(f'<section class="sl-key-lesson">\n{link}\n{k.body(2)}\n</section>')
+        else:
+            sections.append(f'<section class="sl-key-lesson">\n<h2>{html.escape(k.title)}</h2>\n'
+                            f"{link}\n{k.body(3)}\n</section>")
     footer_title = f"Teacher's key: {keys[0].title}" if one else KEY_TITLE
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -134,8 +152,15 @@ def key_page(keys: list[LessonKey], title: str, *, link_handouts: bool = True) -
 <style>
 {css}
 .sl-key-lesson + .sl-key-lesson {{ break-before: page; page-break-before: always; }}
-.sl-key h4 {{ margin: 0.9em 0 0.3em; }}
-@media print {{ .sl-key {{ font-size: 10pt; }} }}
+.sl-key h3, .sl-key h4 {{ margin: 0.9em 0 0.3em; }}
+.sl-key-quiz li p {{ margin: 0.3em 0; }}
+/* One short page per lesson where it fits: smaller type on paper, the credits in small print. */
+@media print {{
+  .sl-key {{ font-size: 9.5pt; line-height: 1.4; }}
+  .sl-key h1 {{ font-size: 15pt; }} .sl-key h2 {{ font-size: 12.5pt; }} .sl-key h3, .sl-key h4 {{ font-size: 10.5pt; }}
+  .sl-key .sl-credits {{ font-size: 7.5pt; margin-top: 1em; }}
+  .sl-key .sl-credits h2 {{ font-size: 9pt; margin: 0.5em 0 0.2em; }}
+}}
 </style>
 <style>
 {page_css(footer_title, accurate)}
