@@ -52,10 +52,9 @@ def _handouts(args: argparse.Namespace) -> int:
                 return 1
         pdf_missing = None
         if args.pdf:
-            from .pdf import find_chromium, missing_chromium_message
+            from .pdf import pdf_unavailable
 
-            if find_chromium() is None:  # say so in one line, and still build the HTML
-                pdf_missing = missing_chromium_message()
+            pdf_missing = pdf_unavailable()  # said in one line after the HTML is built
         report = build(args.out, editions=editions, show_code=args.show_code, notebooks=notebooks,
                        cache_dir=None if args.no_cache else args.cache, jobs=args.jobs,
                        pdf=args.pdf and pdf_missing is None, paper=args.paper)
@@ -77,7 +76,14 @@ def _bundle(args: argparse.Namespace) -> int:
     from .handouts import BuildError
 
     try:
-        path = bundle(args.out, handouts_dir=args.handouts, cache_dir=args.cache)
+        if args.pdf:
+            from .pdf import pdf_unavailable
+
+            why = pdf_unavailable()
+            if why:
+                print(f"error: {why}", file=sys.stderr)
+                return 1
+        path = bundle(args.out, handouts_dir=args.handouts, cache_dir=args.cache, pdf=args.pdf)
     except (BuildError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -124,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="build/summit_lessons-offline.zip", help="zip file to write")
     p.add_argument("--handouts", default="build/handouts", help="where to build the handouts first")
     p.add_argument("--cache", default=".handouts-cache", help="handout cache folder")
+    p.add_argument("--pdf", action="store_true", help="include the PDFs of every handout (needs Chromium)")
     p.set_defaults(func=_bundle)
 
     return parser

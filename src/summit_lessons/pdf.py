@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 __all__ = ["CHROMIUM_FLAGS", "PAPERS", "PdfError", "Printer", "find_chromium", "missing_chromium_message",
-           "write_pdf", "combine"]
+           "pdf_unavailable", "print_folder", "write_pdf", "combine"]
 
 #: Flags for a headless Chromium that talks to nothing but the page it prints.
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -51,6 +51,17 @@ def missing_chromium_message() -> str:
     """The one line shown when PDFs are asked for and Chromium is not there."""
     return ("cannot write PDFs: Chromium is not installed (looked for /usr/bin/chromium and chromium on PATH); "
             "install it with `apt-get install chromium` (Debian/Ubuntu), then run the command again")
+
+
+def pdf_unavailable() -> str | None:
+    """Why PDFs cannot be written here (one line saying how to fix it), or None when they can."""
+    if find_chromium() is None:
+        return missing_chromium_message()
+    try:
+        import pypdf  # noqa: F401
+    except ImportError:
+        return "cannot write PDFs: pypdf is not installed; install it with `pip install 'summit_lessons[pdf]'`"
+    return None
 
 
 def _print_copy(page: Path, paper: str) -> Path:
@@ -248,9 +259,11 @@ def print_folder(folder: Path, metas: Sequence[dict[str, Any]], editions: Sequen
     from .credits import credits_html, latest_date
     from .handouts import page_css
 
+    why = pdf_unavailable()
+    if why and not (chromium and "Chromium" in why):
+        raise PdfError(why)
     chromium = chromium or find_chromium()
-    if chromium is None:
-        raise PdfError(missing_chromium_message())
+    assert chromium is not None
     say = progress or (lambda _m: None)
     accurate = latest_date(m["accurate_as_of"] for m in metas)
     written: list[Path] = []
