@@ -110,6 +110,9 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
             exercise = cell
         if ANSWER_TAG in tags and cell.cell_type == "markdown":
             cell.metadata["sl_answer"] = {"lines": answer_lines(exercise)}
+            if exercise is not None:  # the exercise, its hint and this answer space print as one block
+                exercise.metadata["sl_group_start"] = True
+                cell.metadata["sl_group_end"] = True
         cell.metadata.pop("jupyter", None)  # on paper nothing is collapsed: the box labels it
         if tags & HIDDEN_TAGS:
             kind = "solution" if "solution" in tags else "instructor"

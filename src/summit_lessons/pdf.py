@@ -86,10 +86,17 @@ class Printer:
         self._browser: Any = None
 
     def __enter__(self) -> "Printer":
+        import asyncio
+
         try:
             from playwright.sync_api import sync_playwright
         except ImportError:  # the command-line route needs nothing but Chromium
             return self
+        try:
+            asyncio.get_running_loop()
+            return self  # inside a running event loop (Jupyter, another Playwright): Playwright's sync API cannot start
+        except RuntimeError:
+            pass
         self._pw = sync_playwright().start()
         self._browser = self._pw.chromium.launch(executable_path=self.chromium, args=CHROMIUM_FLAGS, headless=True)
         return self
@@ -231,13 +238,14 @@ def combine(printer: Printer, parts: Sequence[Part], dest: Path, title: str, int
         contents_pages = len(contents.pages)
     writer = PdfWriter()
     writer.append(contents)
-    writer.add_outline_item("Contents", 0)
-    writer.set_page_label(0, contents_pages - 1, style="/r", prefix="Contents ")
+    writer.add_outline_item(title="Contents", page_number=0)
+    writer.set_page_label(page_index_from=0, page_index_to=contents_pages - 1, style="/r", prefix="Contents ")
     for p in parts:
         first = len(writer.pages)
         writer.append(PdfReader(p.pdf), import_outline=False)
-        writer.add_outline_item(p.title, first)
-        writer.set_page_label(first, first + p.pages - 1, style="/D", prefix=f"{p.title.split(':')[0]}, page ")
+        writer.add_outline_item(title=p.title, page_number=first)
+        writer.set_page_label(page_index_from=first, page_index_to=first + p.pages - 1, style="/D",
+                              prefix=f"{p.title.split(':')[0]}, page ")
     _finish(writer, title, dest)
     return len(writer.pages)
 
