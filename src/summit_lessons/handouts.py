@@ -444,7 +444,7 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
                         os.replace(tmp, src)
                 else:
                     shutil.copyfile(src, target)
-        _write_extras(staging, paths, metas, editions, pdf=pdf, paper=paper, say=say)
+        _write_extras(staging, paths, metas, editions, pdf=pdf, paper=paper, say=say, cache=cache)
         report.files = sorted(f.relative_to(staging) for f in staging.rglob("*") if f.suffix in (".html", ".pdf"))
         _swap(staging, out)
     except BaseException:
@@ -458,13 +458,13 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
 
 
 def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]], editions: list[str], *,
-                  pdf: bool, paper: str, say: Callable[[str], None]) -> None:
+                  pdf: bool, paper: str, say: Callable[[str], None], cache: Path | None = None) -> None:
     """The index, the teacher's key (with the teacher edition) and, if asked, the PDFs."""
     key = "teacher" in editions
     if key:
         from .key import write_key
 
-        write_key(staging / "key", paths)
+        write_key(staging / "key", paths, cache=cache)
     (staging / "index.html").write_text(index_html(metas, editions, key=key), encoding="utf-8")
     if pdf:
         from .pdf import PdfError, print_folder

@@ -181,10 +181,42 @@ def key_page(keys: list[LessonKey], title: str, *, link_handouts: bool = True) -
 """
 
 
-def write_key(folder: Path, notebooks: Iterable[Path]) -> list[Path]:
-    """Write ``folder/NN_name.html`` for every lesson and ``folder/index.html`` with all of them."""
+def _cached_key(path: Path, cache: Path | None) -> LessonKey:
+    """``lesson_key(path)``, kept in ``cache/key/`` under a digest of everything it is made from."""
+    import hashlib
+    import json
+    import os
+
+    if cache is None:
+        return lesson_key(path)
+    from .locations import package_dir
+
+    h = hashlib.sha256(path.read_bytes())
+    for dep in sorted((package_dir() / "quiz_data").glob("*.json")) + [Path(__file__)]:
+        h.update(dep.read_bytes())
+    folder = cache / "key"
+    entry = folder / f"{path.stem}-{h.hexdigest()[:20]}.json"
+    if entry.is_file():
+        d = json.loads(entry.read_text(encoding="utf-8"))
+        return LessonKey(d["stem"], d["meta"], d["notes"], [tuple(e) for e in d["exercises"]], d["quiz"])
+    key = lesson_key(path)
     folder.mkdir(parents=True, exist_ok=True)
-    keys = [lesson_key(p) for p in notebooks]
+    for old in folder.glob(f"{path.stem}-*.json"):  # an older key of this lesson
+        old.unlink(missing_ok=True)
+    tmp = entry.with_suffix(".partial")
+    tmp.write_text(json.dumps({"stem": key.stem, "meta": key.meta, "notes": key.notes,
+                               "exercises": key.exercises, "quiz": key.quiz}), encoding="utf-8")
+    os.replace(tmp, entry)
+    return key
+
+
+def write_key(folder: Path, notebooks: Iterable[Path], cache: Path | None = None) -> list[Path]:
+    """Write ``folder/NN_name.html`` for every lesson and ``folder/index.html`` with all of them.
+
+    With ``cache`` (the handout cache folder), an unchanged lesson's key is not parsed again.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = [_cached_key(Path(p), cache) for p in notebooks]
     written = []
     for k in keys:
         target = folder / f"{k.stem}.html"
