@@ -10,11 +10,11 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize
 # Kernels started by nbval, nbclient and JupyterLab run `python`: make it the virtual env's.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup test unit lab execute handouts bundle bench browser validate clean
+.PHONY: setup test unit lab execute handouts pdf bundle bench browser validate clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,lab,bench]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,lab,bench,pdf]'
 	touch $@
 
 setup: $(STAMP)  ## create .venv from the pinned constraints
@@ -37,6 +37,9 @@ execute: setup  ## refresh the stored outputs of every notebook (after a data or
 handouts: setup  ## student + teacher HTML handouts of every lesson, and index.html, in build/handouts/
 	$(BIN)/summit-lessons handouts --out build/handouts
 
+pdf: setup browser  ## the handouts with a PDF beside every page, student.pdf, teacher.pdf and key/index.pdf
+	$(BIN)/summit-lessons handouts --out build/handouts --pdf
+
 bundle: setup  ## one zip for an offline classroom: handouts, notebooks, data
 	$(BIN)/summit-lessons bundle --out build/summit_lessons-offline.zip
 
@@ -46,15 +49,15 @@ lab: setup  ## JupyterLab on the lesson notebooks
 clean:
 	rm -rf build .handouts-cache
 
-# Debian's chromium for the browser checks: installed with apt-get when missing and apt-get
+# Debian's chromium for the browser checks and the PDFs, poppler-utils' pdftoppm for PDF page images: installed with apt-get when missing and apt-get
 # can be used (never a browser download: they cannot work here). Without it the browser
 # tests skip locally and fail on CI.
 browser:
-	@if command -v chromium >/dev/null 2>&1; then echo "chromium: $$(command -v chromium)"; \
+	@if command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; then echo "chromium: $$(command -v chromium)"; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	  echo "installing Debian's chromium with apt-get"; \
+	  echo "installing Debian's chromium (and poppler-utils, for PDF page images) with apt-get"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core poppler-utils >/dev/null; \
 	else echo "chromium missing and apt-get unusable: browser tests will skip (CI fails them)"; fi
 
 bench: setup  ## measure against the performance targets; writes build/bench.json

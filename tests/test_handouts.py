@@ -7,6 +7,7 @@ and opened in a browser by tests/test_browser.py.
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -45,8 +46,8 @@ def _pages(out: Path) -> list[Path]:
 
 def test_both_editions_and_the_index_are_written(built):
     names = [p.relative_to(built).as_posix() for p in _pages(built)]
-    assert names == ["index.html", "student/01_alpha.html", "student/02_beta.html",
-                     "teacher/01_alpha.html", "teacher/02_beta.html"]
+    assert names == ["index.html", "key/01_alpha.html", "key/02_beta.html", "key/index.html",
+                     "student/01_alpha.html", "student/02_beta.html", "teacher/01_alpha.html", "teacher/02_beta.html"]
 
 
 def test_nothing_is_loaded_from_the_network(built):
@@ -61,7 +62,7 @@ def test_nothing_is_loaded_from_the_network(built):
 
 
 def test_every_image_keeps_its_alt_text(built):
-    for page in built.glob("*/01_alpha.html"):
+    for page in (built / "student" / "01_alpha.html", built / "teacher" / "01_alpha.html"):
         imgs = _soup(page).find_all("img")
         assert len(imgs) == 1
         assert imgs[0]["alt"] == "A blue rectangle four pixels wide and three high."
@@ -119,7 +120,8 @@ def test_index_lists_every_lesson_with_minutes_objectives_and_working_links(buil
     assert [td.get_text() for td in rows[0].find_all("td")][2:4] == ["10", "5"]
     assert "Learners will be able to name a source." in rows[1].get_text()
     for a in soup.find_all("a"):
-        assert (built / a["href"]).is_file(), a["href"]
+        if not a["href"].startswith("https://"):  # the credits link to the source and the licence
+            assert (built / a["href"]).is_file(), a["href"]
 
 
 def test_two_builds_are_byte_identical(tmp_path):
@@ -201,3 +203,140 @@ def test_bundle_holds_handouts_notebooks_data_and_a_readme(tmp_path):
     assert "summit_lessons/handouts/index.html" in names and "summit_lessons/handouts/student/01_alpha.html" in names
     assert "summit_lessons/notebooks/02_beta.ipynb" in names
     assert "summit_lessons/data/events.csv" in names and "summit_lessons/data/datapackage.json" in names
+    # Licences, the key and the package itself travel with the bundle.
+    assert {"summit_lessons/LICENSE", "summit_lessons/LICENSE-CONTENT", "summit_lessons/handouts/key/index.html"} <= set(names)
+    wheels = [n for n in names if n.endswith(".whl")]
+    assert len(wheels) == 1 and wheels[0].startswith("summit_lessons/summit_lessons-")
+    with zipfile.ZipFile(z1) as zf:
+        readme = zf.read("summit_lessons/README.txt").decode()
+        wheel_files = zipfile.ZipFile(io.BytesIO(zf.read(wheels[0]))).namelist()
+    assert "summit_lessons/notebooks/02_summit_day.ipynb" in wheel_files
+    wheel_name = wheels[0].split("/")[-1]
+    # The install line names the file in the bundle, and the README says what still needs internet.
+    assert f"pip install {wheel_name}" in readme and "pip install summit_lessons\n" not in readme
+    assert "from the internet unless" in readme
+    assert "CC BY-SA 4.0" in readme and "MIT" in readme and _reference_row()["url"] in readme
+    assert "Accurate as of 19 November 2025" in readme
+
+
+def _reference_row() -> dict[str, str]:
+    import csv
+
+    from summit_lessons import data_dir
+
+    with open(data_dir() / "sources.csv", encoding="utf-8", newline="") as fh:
+        return next(r for r in csv.DictReader(fh) if r["origin"] == "seed" and r["kind"] == "encyclopedia")
+
+
+# ------------------------------------------------------------------ worksheets, key, credits
+
+
+def test_student_worksheet_has_name_lines_and_answer_lines_after_every_exercise(built):
+    soup = _soup(built / "student" / "01_alpha.html")
+    ident = soup.find(class_="sl-worksheet-id")
+    assert [s.get_text() for s in ident.find_all(class_="sl-fill-label")] == ["Name", "Class", "Date"]
+    exercises = soup.find_all(class_="sl-cell-exercise")
+    spaces = soup.find_all(class_="sl-answer-space")
+    assert len(exercises) == len(spaces) == 1
+    # The answer space follows its exercise (and hint), before the next section.
+    following = exercises[0].find_all_next(class_=["sl-answer-space", "jp-MarkdownCell"])
+    assert "sl-answer-space" in following[1]["class"] or "sl-answer-space" in following[2]["class"]
+    lines = spaces[0].find(class_="sl-lines")
+    assert int(lines["data-lines"]) == len(lines.find_all(class_="sl-line")) == 6  # the default for an exercise
+    teacher = _soup(built / "teacher" / "01_alpha.html")
+    assert teacher.find(class_="sl-worksheet-id") is None and teacher.find(class_="sl-answer-space") is None
+
+
+def test_answer_lines_come_from_the_exercise_metadata_or_its_kind():
+    import nbformat
+
+    from summit_lessons.handouts import answer_lines
+
+    def cell(source: str, lines: object = None) -> object:
+        c = nbformat.v4.new_markdown_cell(source)
+        if lines is not None:
+            c.metadata["summit_lessons"] = {"answer_lines": lines}
+        return c
+
+    assert answer_lines(cell("### Exercise 1: the clock in Kyiv\n\nWhat time was it?", 2)) == 2
+    assert answer_lines(cell("### Exercise 1: the clock in Kyiv\n\nWhat time was it?")) == 6
+    assert answer_lines(cell("### Closing task: a claim backed by evidence\n\nIn three or four sentences")) == 12
+    assert answer_lines(cell("### Exercise 2", "many")) == 6  # a bad value falls back to the default
+
+
+def test_teacher_key_holds_timing_notes_solutions_and_links_from_the_index(built):
+    soup = _soup(built / "key" / "01_alpha.html")
+    text = soup.get_text()
+    assert soup.h1.get_text() == "Teacher's key: Alpha: a fixture lesson"
+    assert "teaching 10 minutes, exercises 5 minutes" in text
+    for marker in ("INSTRUCTOR-MARKER", "SOLUTION-MARKER", "Exercise 1: describe the figure"):
+        assert marker in text, marker
+    combined = _soup(built / "key" / "index.html").get_text()
+    assert "INSTRUCTOR-MARKER" in combined and "Beta: a second fixture lesson" in combined
+    assert _soup(built / "index.html").find("a", href="key/index.html") is not None
+
+
+def test_teacher_key_gives_every_quiz_answer_with_its_reason():
+    from summit_lessons.key import key_page, lesson_key
+    from summit_lessons.lessons import notebook_paths
+    from summit_lessons.quizzes import questions
+
+    path = next(p for p in notebook_paths() if p.stem == "02_summit_day")
+    text = BeautifulSoup(key_page([lesson_key(path)], "key"), "html.parser").get_text(" ")
+    text = re.sub(r"\s+", " ", text)
+    for q in questions("02_summit_day"):
+        right = q["answer"]
+        assert f'{"ABCDEFGH"[right]}: {q["choices"][right].rstrip(".")}.' in text
+        assert q["explanations"][right] in text
+        wrong = [c for i, c in enumerate(q["explanations"]) if i != right]
+        assert not any(w in text for w in wrong)  # the reason for the answer, not every choice's
+
+
+def test_student_only_build_has_no_key(tmp_path):
+    out = tmp_path / "h"
+    build(out, editions=["student"], notebooks=LESSONS, cache_dir=tmp_path / "c", progress=None)
+    assert not (out / "key").exists()
+    assert _soup(out / "index.html").find("a", href="key/index.html") is None
+
+
+def test_every_page_carries_the_credits_read_from_sources_csv(built):
+    ref = _reference_row()
+    for page in _pages(built):
+        soup = _soup(page)
+        credits = soup.find(class_="sl-credits")
+        assert credits is not None, page
+        text = credits.get_text(" ")
+        assert "CC BY-SA 4.0" in text and "MIT" in text and ref["title"] in text and ref["publisher"] in text, page
+        assert "Accurate as of" in text, page
+        assert credits.find("a", href=ref["url"]) is not None, page
+        # The same credit line is printed in the top margin of every page.
+        css = " ".join(s.get_text() for s in soup.find_all("style"))
+        assert re.search(r"@top-left \{ content: \"Content CC BY-SA 4\.0, code MIT\. Facts from “" + re.escape(ref["title"]), css), page
+        assert 'counter(page) " of " counter(pages)' in css, page
+
+
+def test_credits_follow_the_reference_row(datacopy):
+    from summit_lessons.credits import credit_line, reference
+
+    rows = datacopy.rows("sources")
+    i = next(i for i, r in enumerate(rows) if r["origin"] == "seed" and r["kind"] == "encyclopedia")
+    datacopy.set("sources", i, "title", "A corrected article title")
+    ref = reference(datacopy.folder)
+    assert ref.title == "A corrected article title"
+    assert "“A corrected article title”" in credit_line("2025-11-19", ref)
+
+
+def test_pdf_without_chromium_says_so_in_one_line_and_still_builds_the_html(tmp_path):
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+           "SUMMIT_LESSONS_CHROMIUM": str(tmp_path / "no-chromium-here")}
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    for p in LESSONS:
+        shutil.copy(p, nbs / p.name)
+    run = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "handouts", "--pdf", "--out", str(tmp_path / "h"),
+                          "--notebooks", str(nbs), "--cache", str(tmp_path / "c")],
+                         capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert run.returncode == 1
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "Chromium is not installed" in run.stderr and "apt-get install chromium" in run.stderr
+    assert (tmp_path / "h" / "student" / "01_alpha.html").is_file() and not list((tmp_path / "h").rglob("*.pdf"))

@@ -60,8 +60,14 @@ def _handouts(args: argparse.Namespace) -> int:
                 return 1
         # Known before the build starts: whether there are previous handouts for it to leave alone.
         had_handouts = (Path(args.out) / "index.html").is_file()
+        pdf_missing = None
+        if args.pdf:
+            from .pdf import pdf_unavailable
+
+            pdf_missing = pdf_unavailable()  # said in one line after the HTML is built
         report = build(args.out, editions=editions, show_code=args.show_code, notebooks=notebooks,
-                       cache_dir=None if args.no_cache else args.cache, jobs=args.jobs, timeout=args.timeout)
+                       cache_dir=None if args.no_cache else args.cache, jobs=args.jobs, timeout=args.timeout,
+                       pdf=args.pdf and pdf_missing is None, paper=args.paper)
     except (BuildError, OSError) as exc:
         text = str(exc) if isinstance(exc, BuildError) else f"{exc.strerror or exc} ({exc.filename})"
         kept = (f"the previous handouts in {args.out} are unchanged" if had_handouts
@@ -69,8 +75,12 @@ def _handouts(args: argparse.Namespace) -> int:
         print(f"error: {text}; {kept}", file=sys.stderr)
         return 1
     size = sum(f.stat().st_size for f in report.files)
-    print(f"wrote {len(report.files)} pages ({size / 1024:.0f} KiB) to {report.out} in {report.seconds:.1f} s "
+    pdfs = sum(f.suffix == ".pdf" for f in report.files)
+    print(f"wrote {len(report.files) - pdfs} pages{f' and {pdfs} PDFs' if pdfs else ''} ({size / 1024:.0f} KiB) to {report.out} in {report.seconds:.1f} s "
           f"({len(report.executed)} executed, {len(report.cached)} from the cache); open {report.out / 'index.html'}")
+    if pdf_missing:
+        print(f"error: {pdf_missing}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -80,7 +90,14 @@ def _bundle(args: argparse.Namespace) -> int:
     from .loader import DataError
 
     try:
-        path = bundle(args.out, handouts_dir=args.handouts, cache_dir=args.cache)
+        if args.pdf:
+            from .pdf import pdf_unavailable
+
+            why = pdf_unavailable()
+            if why:
+                print(f"error: {why}", file=sys.stderr)
+                return 1
+        path = bundle(args.out, handouts_dir=args.handouts, cache_dir=args.cache, pdf=args.pdf)
     except (BuildError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -134,12 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="execute every notebook, ignoring the cache")
     p.add_argument("--timeout", type=_seconds, default=180, metavar="SECONDS",
                    help="longest one notebook cell may run before the build stops (default: 180)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also a PDF beside every page and one per edition, printed by Chromium (apt-get install chromium)")
+    p.add_argument("--paper", choices=["a4", "letter"], default="a4", help="paper size of the PDFs (default: a4)")
     p.set_defaults(func=_handouts)
 
     p = sub.add_parser("bundle", help="one zip for an offline classroom: handouts, notebooks and data")
     p.add_argument("--out", default="build/summit_lessons-offline.zip", help="zip file to write")
     p.add_argument("--handouts", default="build/handouts", help="where to build the handouts first")
     p.add_argument("--cache", default=".handouts-cache", help="handout cache folder")
+    p.add_argument("--pdf", action="store_true", help="include the PDFs of every handout (needs Chromium)")
     p.set_defaults(func=_bundle)
 
     return parser

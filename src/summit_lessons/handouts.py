@@ -97,7 +97,7 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     answers removed, code inputs hidden unless ``show_code``. Teacher: everything, with solution and instructor cells marked for a
     labelled box, and code shown. Widget views give way to their static HTML snapshot.
     """
-    from .editions import HIDDEN_TAGS, make_edition
+    from .editions import ANSWER_TAG, HIDDEN_TAGS, make_edition
 
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}: use student, teacher or both")
@@ -105,8 +105,16 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     nb.metadata.pop("widgets", None)
     code_visible = show_code or edition == "teacher"
     cells = []
+    exercise = None  # the exercise the next answer cell belongs to
     for cell in nb.cells:
         tags = set(cell.metadata.get("tags", []))
+        if "exercise" in tags:
+            exercise = cell
+        if ANSWER_TAG in tags and cell.cell_type == "markdown":
+            cell.metadata["sl_answer"] = {"lines": answer_lines(exercise)}
+            if exercise is not None:  # the exercise, its hint and this answer space print as one block
+                exercise.metadata["sl_group_start"] = True
+                cell.metadata["sl_group_end"] = True
         cell.metadata.pop("jupyter", None)  # on paper nothing is collapsed: the box labels it
         if tags & HIDDEN_TAGS:
             kind = "solution" if "solution" in tags else "instructor"
@@ -123,6 +131,22 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
         cells.append(cell)
     nb.cells = cells
     return nb
+
+
+#: Answer lines on a printed worksheet when the exercise does not say (metadata
+#: ``summit_lessons.answer_lines``): a closing task asks for a paragraph, an exercise for a few sentences.
+DEFAULT_ANSWER_LINES = {"exercise": 6, "closing": 12}
+
+
+def answer_lines(exercise: Any) -> int:
+    """How many ruled lines a printed worksheet leaves under ``exercise`` (an exercise cell)."""
+    if exercise is None:
+        return DEFAULT_ANSWER_LINES["exercise"]
+    given = exercise.metadata.get("summit_lessons", {}).get("answer_lines")
+    if isinstance(given, int) and not isinstance(given, bool) and 1 <= given <= 30:
+        return given
+    closing = re.search(r"^#+\s*Closing task", exercise.source, re.M | re.I)
+    return DEFAULT_ANSWER_LINES["closing" if closing else "exercise"]
 
 
 _HINT = re.compile(r"^\s*<details>\s*<summary>Hint</summary>(.*)</details>\s*$", re.S)
@@ -219,6 +243,7 @@ def _exporter() -> Any:
 
 def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) -> str:
     """One edition of one executed notebook as a complete HTML page."""
+    from .credits import credits_html
     from .lessons import REQUIRED_KEYS
 
     meta = nb.metadata.get("summit_lessons", {})
@@ -232,6 +257,8 @@ def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) 
         "teaching_minutes": meta["teaching_minutes"], "exercise_minutes": meta["exercise_minutes"],
         "needs_h1": not any(c.cell_type == "markdown" and re.search(r"^# ", c.source, re.M) for c in prepared.cells),
         "code_css": _code_css() if (show_code or edition == "teacher") else "",
+        "page_css": page_css(f"{meta['title']} ({_LABELS[edition]})", meta["accurate_as_of"]),
+        "credits_html": credits_html(meta["accurate_as_of"]),
     }
     exporter = exporter or _exporter()
     body, _ = exporter.from_notebook_node(prepared, resources={"sl": sl})
@@ -239,13 +266,32 @@ def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) 
     return _NOTEBOOK_LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
 
 
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def page_css(footer_title: str, accurate_as_of: str) -> str:
+    """Margin boxes of every printed page: the credit line on top; the title and "page N of M" below.
+
+    Chromium (131 and later) prints CSS page-margin boxes, from its print dialog and in PDFs alike.
+    """
+    from .credits import credit_line
+
+    return ("@page {\n"
+            f"  @top-left {{ content: {_css_string(credit_line(accurate_as_of))}; }}\n"
+            f"  @bottom-left {{ content: {_css_string(footer_title)}; }}\n"
+            '  @bottom-right { content: "page " counter(page) " of " counter(pages); }\n'
+            "}\n")
+
+
 # ---------------------------------------------------------------------------- index page
 
-def index_html(metas: list[dict[str, Any]], editions: Iterable[str]) -> str:
+def index_html(metas: list[dict[str, Any]], editions: Iterable[str], *, key: bool = False) -> str:
     """The lesson map page linking every handout, with minutes and objectives.
 
     ``metas`` are the notebooks' ``summit_lessons`` metadata, each with ``file_stem`` added.
     """
+    from .credits import credits_html
     from .lessons import lesson_map_html
 
     chosen = [e for e in EDITIONS if e in set(editions)]
@@ -254,6 +300,11 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str]) -> str:
                                  caption="Lesson map: the lessons in reading order, with their handouts")
     latest = max((m["accurate_as_of"] for m in metas), default="")
     dated = f"<p>Accurate as of {_date_text(latest)} (the latest event in the sources).</p>" if latest else ""
+    key_link = ('<p><a href="key/index.html">The teacher\'s key: timings, exercise solutions, self-check answers '
+                "and likely misreadings of every lesson</a> (for the teacher; one page per lesson).</p>") if key else ""
+    credits = credits_html(latest)
+    title = "The Anchorage summit lessons: handouts"
+    pages_css = page_css(title, latest)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -264,6 +315,9 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str]) -> str:
 {css}
 .sl-visually-hidden {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }}
 </style>
+<style>
+{pages_css}
+</style>
 </head>
 <body class="sl-handout sl-index">
 <main>
@@ -272,8 +326,10 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str]) -> str:
 The student edition leaves out the solutions and the instructor notes; the teacher edition has them, each in a
 labelled box. Every handout works offline.</p>
 {dated}
+{key_link}
 {lesson_map}
 </main>
+{credits}
 </body>
 </html>
 """
@@ -456,11 +512,14 @@ def _exchange(a: Path, b: Path) -> bool:
 def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[str] = EDITIONS,
           show_code: bool = False, notebooks: Iterable[str | os.PathLike[str]] | None = None,
           cache_dir: str | os.PathLike[str] | None = ".handouts-cache", jobs: int | None = None,
-          timeout: int = 180, progress: Callable[[str], None] | None = print) -> BuildReport:
+          timeout: int = 180, progress: Callable[[str], None] | None = print,
+          pdf: bool = False, paper: str = "a4") -> BuildReport:
     """Build the handouts into ``out``; return what was done.
 
     ``notebooks`` defaults to the packaged lessons. ``cache_dir=None`` turns the cache off.
-    ``timeout`` is the longest one cell may run (seconds). Raises :class:`BuildError` (one line,
+    ``timeout`` is the longest one cell may run (seconds). With the teacher edition comes the
+    teacher's key (``key/``). ``pdf=True`` adds a PDF beside every page and one combined PDF per
+    edition, printed by Chromium on ``paper`` (a4 or letter). Raises :class:`BuildError` (one line,
     and ``out`` left as it was) when a notebook fails or the folder cannot be written. Two builds
     into the same ``out`` take turns (a lock file beside it).
     """
@@ -481,7 +540,8 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
     with _output_lock(out, say):
         _recover_and_clean(out, say)
         try:
-            report = _build_locked(out, paths, metas, editions, show_code, cache_dir, jobs, timeout, say)
+            report = _build_locked(out, paths, metas, editions, show_code, cache_dir, jobs, timeout, say,
+                                       pdf=pdf, paper=paper)
         except OSError as exc:
             raise BuildError(_os_error(f"cannot write handouts to {out}", exc)) from None
     report.seconds = time.perf_counter() - started
@@ -490,7 +550,7 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
 
 def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], editions: list[str], show_code: bool,
                   cache_dir: str | os.PathLike[str] | None, jobs: int | None, timeout: int,
-                  say: Callable[[str], None]) -> BuildReport:
+                  say: Callable[[str], None], *, pdf: bool = False, paper: str = "a4") -> BuildReport:
     env_key = _environment_key(data_dir())
     cache = Path(cache_dir) if cache_dir is not None else None
     variant = f"{'code' if show_code else 'nocode'}"
@@ -547,8 +607,8 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
                     target.write_text(pages[(p, e)], encoding="utf-8")
                 else:
                     shutil.copyfile(cached_html(p, keys[p], e), target)
-        (staging / "index.html").write_text(index_html(metas, editions), encoding="utf-8")
-        report.files = sorted(f.relative_to(staging) for f in staging.rglob("*.html"))
+        _write_extras(staging, paths, metas, editions, pdf=pdf, paper=paper, say=say, cache=cache)
+        report.files = sorted(f.relative_to(staging) for f in staging.rglob("*") if f.suffix in (".html", ".pdf"))
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -604,6 +664,24 @@ def _clean_partials(cache: Path) -> None:
             continue
         with contextlib.suppress(OSError):
             f.unlink()
+
+
+def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]], editions: list[str], *,
+                  pdf: bool, paper: str, say: Callable[[str], None], cache: Path | None = None) -> None:
+    """The index, the teacher's key (with the teacher edition) and, if asked, the PDFs."""
+    key = "teacher" in editions
+    if key:
+        from .key import write_key
+
+        write_key(staging / "key", paths, cache=cache)
+    (staging / "index.html").write_text(index_html(metas, editions, key=key), encoding="utf-8")
+    if pdf:
+        from .pdf import PdfError, print_folder
+
+        try:
+            print_folder(staging, metas, editions, paper=paper, progress=say)
+        except PdfError as exc:
+            raise BuildError(str(exc)) from None
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -1,0 +1,98 @@
+"""The credit line every handout, key, PDF and bundle carries.
+
+The content is CC BY-SA 4.0 because its facts come from a CC BY-SA encyclopedia article; that
+licence asks for the work's title, its authors, a link and the licence, and a note that the
+material was changed. All of these are read from the reference row of ``sources.csv`` (the
+seed encyclopedia article), so a corrected row changes every credit line with it.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import os
+from dataclasses import dataclass
+from typing import Iterable
+
+from .locations import data_dir
+
+__all__ = ["CONTENT_LICENCE", "CODE_LICENCE", "Reference", "reference", "date_text", "latest_date",
+           "credit_line", "credits_html", "credits_text"]
+
+CONTENT_LICENCE = "CC BY-SA 4.0"
+CONTENT_LICENCE_URL = "https://creativecommons.org/licenses/by-sa/4.0/"
+CODE_LICENCE = "MIT"
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The reference article as ``sources.csv`` names it."""
+
+    title: str
+    publisher: str
+    author: str
+    url: str
+
+
+def reference(data: str | os.PathLike[str] | None = None) -> Reference:
+    """The reference article: the seed row of kind ``encyclopedia`` in ``sources.csv``.
+
+    Read with the csv module (not pandas) so that a handout rebuild stays light.
+    """
+    path = data_dir(data) / "sources.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row.get("origin") == "seed" and row.get("kind") == "encyclopedia":
+                return Reference(row["title"], row["publisher"], row["author"], row["url"])
+    raise LookupError(f"{path}: no row with origin 'seed' and kind 'encyclopedia' (the reference article)")
+
+
+def date_text(iso: str) -> str:
+    """``2025-11-19`` as ``19 November 2025``."""
+    y, m, d = (int(x) for x in iso.split("-"))
+    return f"{d} {_MONTHS[m - 1]} {y}"
+
+
+def latest_date(dates: Iterable[str]) -> str:
+    """The latest ISO date of several lessons' "accurate as of" dates ("" when there are none)."""
+    return max(dates, default="")
+
+
+def credit_line(accurate_as_of: str, ref: Reference | None = None) -> str:
+    """One short plain-text line for the margin of every printed page."""
+    ref = ref or reference()
+    dated = f" Accurate as of {date_text(accurate_as_of)}." if accurate_as_of else ""
+    return (f"Content {CONTENT_LICENCE}, code {CODE_LICENCE}. Facts from “{ref.title}”, {ref.publisher}, "
+            f"by {ref.author}, licensed {CONTENT_LICENCE}, restated in our own words.{dated}")
+
+
+def credits_html(accurate_as_of: str, ref: Reference | None = None) -> str:
+    """The full credits block for the end of a page: licences, attribution with links, date."""
+    ref = ref or reference()
+    e = html.escape
+    dated = (f"<p>Accurate as of <time datetime=\"{e(accurate_as_of)}\">{e(date_text(accurate_as_of))}</time>: "
+             "the latest event in the sources.</p>") if accurate_as_of else ""
+    return (
+        '<footer class="sl-credits">\n<h2>Credits and licences</h2>\n'
+        f'<p>Content (text, tables, handouts): <a href="{CONTENT_LICENCE_URL}">Creative Commons '
+        f"Attribution-ShareAlike 4.0 licence ({CONTENT_LICENCE})</a>. Code: {CODE_LICENCE} licence. "
+        "The full texts are in the files LICENSE-CONTENT and LICENSE of the package.</p>\n"
+        f"<p>The facts come from the encyclopedia article <a href=\"{e(ref.url)}\">“{e(ref.title)}” in "
+        f"{e(ref.publisher)}</a>, by {e(ref.author)}, licensed {CONTENT_LICENCE}. The lessons restate "
+        "them in their own words and arrange them as exercises; short quotations keep the words of the "
+        "people and outlets named with them.</p>\n"
+        f"{dated}\n</footer>\n")
+
+
+def credits_text(accurate_as_of: str, ref: Reference | None = None) -> str:
+    """The credits as plain text (for the offline bundle's README)."""
+    ref = ref or reference()
+    dated = f"Accurate as of {date_text(accurate_as_of)} (the latest event in the sources).\n" if accurate_as_of else ""
+    return (f"Content (text, tables, handouts): {CONTENT_LICENCE}, see LICENSE-CONTENT\n"
+            f"  ({CONTENT_LICENCE_URL}).\n"
+            f"Code: {CODE_LICENCE} licence, see LICENSE.\n"
+            f"The facts come from the encyclopedia article \"{ref.title}\", {ref.publisher},\n"
+            f"  by {ref.author}, licensed {CONTENT_LICENCE}: {ref.url}\n"
+            "  The lessons restate them in their own words.\n"
+            f"{dated}")
