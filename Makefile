@@ -25,12 +25,16 @@ CHP    := deploy/jupyterhub/node_modules/.bin/configurable-http-proxy
 
 .PHONY: setup test unit lab execute handouts bundle bench browser validate clean hub
 
-$(BIN)/python:
+$(VENV)/.stamp-installer: constraints.txt
+ifeq ($(INSTALLER),pip)
 	$(PYTHON) -m venv $(VENV)
-
-$(VENV)/.stamp-installer: constraints.txt | $(BIN)/python
-ifneq ($(INSTALLER),pip)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt uv
+else
+	@# No pip in the venv (ensurepip alone takes 5 s): the system's pip puts the pinned uv in;
+	@# a pip too old for --python takes the slower route through ensurepip.
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check -c constraints.txt uv \
+	  || { $(BIN)/python -m ensurepip --default-pip >/dev/null && \
+	       $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt uv; }
 endif
 	touch $@
 
