@@ -85,7 +85,7 @@ def lab_server(folder: str | os.PathLike[str], *, port: int, open_browser: bool 
             # Ctrl+C stops it at once instead of asking "Shutdown this Jupyter server (y/[n])?"
             "--ServerApp.answer_yes=True",
             # its own start-up banner would print a second, different-looking address
-            "--log-level=WARN"]
+            "--log-level=WARN", "--LabApp.log_level=WARN"]
     if not open_browser:
         argv.append("--no-browser")
     if is_root() if as_root is None else as_root:
