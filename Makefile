@@ -3,29 +3,63 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+# Each set of extras has its own stamp, so a target installs only what it needs: handouts need
+# no JupyterLab, Playwright or test tools. uv (from PyPI, pinned in constraints.txt, installed
+# into the venv with pip) installs in seconds; `make INSTALLER=pip ...` uses plain pip, same pins.
+INSTALLER ?= uv
+ifeq ($(INSTALLER),pip)
+INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
+else
+INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt
+endif
+STAMP  := $(VENV)/.stamp-base
 # Two workers, one notebook per worker (plain -n splits a notebook's cells across workers).
 XDIST  := -n 2 --dist loadfile
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg
 # Kernels started by nbval, nbclient and JupyterLab run `python`: make it the virtual env's.
 export PATH := $(abspath $(BIN)):$(PATH)
+# JupyterLab refuses to start as root unless told; root is normal in containers and CI.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# configurable-http-proxy for the hub, from npm, pinned by deploy/jupyterhub/package-lock.json.
+CHP    := deploy/jupyterhub/node_modules/.bin/configurable-http-proxy
 
-.PHONY: setup test unit lab execute handouts pdf bundle bench browser validate clean
+.PHONY: setup test unit lab execute handouts pdf bundle bench browser validate clean hub
 
-$(STAMP): pyproject.toml constraints.txt
+$(VENV)/.stamp-installer: constraints.txt
+ifeq ($(INSTALLER),pip)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,lab,bench,pdf]'
+else
+	@# No pip in the venv (ensurepip alone takes 5 s): the system's pip puts the pinned uv in;
+	@# a pip too old for --python takes the slower route through ensurepip.
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check -c constraints.txt uv \
+	  || { $(BIN)/python -m ensurepip --default-pip >/dev/null && \
+	       $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt uv; }
+endif
 	touch $@
 
-setup: $(STAMP)  ## create .venv from the pinned constraints
+$(STAMP): pyproject.toml constraints.txt $(VENV)/.stamp-installer
+	$(INSTALL) -e .
+	touch $@
+
+# .venv/.stamp-lab, -test, -bench, -hub: the package with that extra.
+$(VENV)/.stamp-%: pyproject.toml constraints.txt $(STAMP)
+	$(INSTALL) -e '.[$*]'
+	touch $@
+
+$(CHP): deploy/jupyterhub/package.json deploy/jupyterhub/package-lock.json
+	npm ci --prefix deploy/jupyterhub --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(STAMP)  ## create .venv with the package alone, from the pinned constraints
 
 validate: setup  ## check the data folder
 	$(BIN)/summit-lessons validate data
 
-unit: setup  ## unit tests only (no notebooks, no browser)
+unit: setup $(VENV)/.stamp-test $(VENV)/.stamp-hub $(CHP)  ## unit tests only (no notebooks, no browser)
 	$(BIN)/pytest $(XDIST) -m "not browser" tests
 
-test: setup browser  ## everything CI runs: data check, unit tests, strict nbval (lessons and their student edition), browser checks
+test: setup $(VENV)/.stamp-test $(VENV)/.stamp-hub $(CHP) browser  ## everything CI runs: data check, unit tests, strict nbval (lessons and their student edition), browser checks
 	$(BIN)/summit-lessons validate data
 	rm -rf build/student-notebooks
 	$(BIN)/summit-lessons notebooks build/student-notebooks --edition student
@@ -37,17 +71,20 @@ execute: setup  ## refresh the stored outputs of every notebook (after a data or
 handouts: setup  ## student + teacher HTML handouts of every lesson, and index.html, in build/handouts/
 	$(BIN)/summit-lessons handouts --out build/handouts
 
-pdf: setup browser  ## the handouts with a PDF beside every page, student.pdf, teacher.pdf and key/index.pdf
+pdf: $(VENV)/.stamp-pdf browser  ## the handouts with a PDF beside every page, student.pdf, teacher.pdf and key/index.pdf
 	$(BIN)/summit-lessons handouts --out build/handouts --pdf
 
 bundle: setup  ## one zip for an offline classroom: handouts, notebooks, data
 	$(BIN)/summit-lessons bundle --out build/summit_lessons-offline.zip
 
-lab: setup  ## JupyterLab on the lesson notebooks
-	$(BIN)/jupyter lab notebooks
+lab: $(VENV)/.stamp-lab  ## JupyterLab on the lesson notebooks (as root too)
+	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks
+
+hub: $(VENV)/.stamp-hub $(CHP)  ## a JupyterHub classroom on http://127.0.0.1:8000 (deploy/jupyterhub/)
+	cd deploy/jupyterhub && $(abspath $(BIN))/jupyterhub -f jupyterhub_config.py
 
 clean:
-	rm -rf build .handouts-cache
+	rm -rf build .handouts-cache deploy/jupyterhub/state
 
 # Debian's chromium for the browser checks and the PDFs, poppler-utils' pdftoppm for PDF page images: installed with apt-get when missing and apt-get
 # can be used (never a browser download: they cannot work here). Without it the browser
@@ -60,5 +97,5 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core poppler-utils >/dev/null; \
 	else echo "chromium missing and apt-get unusable: browser tests will skip (CI fails them)"; fi
 
-bench: setup  ## measure against the performance targets; writes build/bench.json
+bench: setup $(VENV)/.stamp-bench $(VENV)/.stamp-hub $(CHP)  ## measure against the performance targets; writes build/bench.json
 	$(BIN)/python benchmarks/run.py

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -173,6 +173,115 @@ def widget_update_times(n: int = 60) -> dict[str, float]:
     return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": n}
 
 
+# ------------------------------------------------------------------ 6. set-up from a fresh clone
+
+def fresh_clone_setup(tmp: Path, installer: str = "uv") -> dict[str, float]:
+    """``git clone`` this repository, then time ``make setup`` and ``make handouts`` in it.
+
+    The handout cache is empty (a new ``XDG_CACHE_HOME``); uv's and pip's download caches are
+    this machine's own (warm after the first install here), as on a teacher's second machine.
+    """
+    clone = tmp / f"clone-{installer}"
+    shutil.rmtree(clone, ignore_errors=True)
+    _run(["git", "clone", "--quiet", str(ROOT), str(clone)])
+    home_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "MAKEFLAGS", "MAKELEVEL")}
+    env.update(XDG_CACHE_HOME=str(tmp / f"xdg-{installer}"), UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR") or
+               str(home_cache / "uv"), PIP_CACHE_DIR=os.environ.get("PIP_CACHE_DIR") or str(home_cache / "pip"),
+               PATH=os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != BIN))
+    times = {}
+    for target in ("setup", "handouts"):
+        t = time.perf_counter()
+        _run(["make", "-C", str(clone), f"INSTALLER={installer}", target], env=env)
+        times[target] = time.perf_counter() - t
+    shutil.rmtree(clone, ignore_errors=True)
+    return times
+
+
+# ------------------------------------------------------------------ 7. a class on JupyterHub
+
+def hub_load(n: int, tmp: Path) -> dict[str, float]:
+    """``n`` students each start a server and run lesson 02, all at the same moment, on a fresh hub.
+
+    Returns the time to all done, the slowest and median student, failures, and per-student
+    memory (peak RSS and PSS of each server with its kernel, sampled every 0.5 s) and CPU time.
+    """
+    import threading
+
+    import psutil
+
+    from summit_lessons.hub import LESSONS_FOLDER
+    from summit_lessons.hubclient import HubProcess
+
+    hub = HubProcess(tmp / f"hub-{n}")
+    client = hub.start(wait=180)
+    users = [f"student{i:02d}" for i in range(n)]
+    client.create_users(users)
+    peaks: dict[str, dict[str, float]] = {u: {"rss": 0, "pss": 0} for u in users}
+    cpu: dict[str, dict[int, float]] = {u: {} for u in users}
+    pids: dict[str, int] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            for user, pid in list(pids.items()):
+                try:
+                    procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+                except psutil.NoSuchProcess:
+                    continue
+                rss = pss = 0
+                for p in procs:
+                    try:
+                        m, c = p.memory_full_info(), p.cpu_times()
+                    except (psutil.NoSuchProcess, psutil.AccessDenied):
+                        continue
+                    rss, pss = rss + m.rss, pss + getattr(m, "pss", m.rss)
+                    cpu[user][p.pid] = c.user + c.system
+                peaks[user]["rss"] = max(peaks[user]["rss"], rss)
+                peaks[user]["pss"] = max(peaks[user]["pss"], pss)
+            done.wait(0.5)
+
+    def student(user: str) -> float:
+        client.start_server(user, wait=300)
+        pid = client.server_pid(user)
+        if pid:
+            pids[user] = pid
+            hub.remember(pid)
+        results = client.run_notebook(user, f"{LESSONS_FOLDER}/02_summit_day.ipynb", timeout=300)
+        if any(r.error for r in results):
+            raise RuntimeError(next(r.error for r in results if r.error))
+        return time.perf_counter() - t0
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    t0 = time.perf_counter()
+    finished, failures = [], []
+    try:
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            for fut in [pool.submit(student, u) for u in users]:
+                try:
+                    finished.append(fut.result())
+                except Exception as exc:  # noqa: BLE001 (a failed student is a result to report)
+                    failures.append(str(exc)[:200])
+        all_done = time.perf_counter() - t0
+        fixed = {"hub": psutil.Process(hub.proc.pid).memory_info().rss,
+                 "proxy": psutil.Process(hub.proxy_pid()).memory_info().rss if hub.proxy_pid() else 0}
+    finally:
+        done.set()
+        sampler.join(timeout=5)
+        hub.stop()
+    measured = [u for u in users if peaks[u]["rss"]]
+    return {
+        "students": n, "all_done": all_done, "failures": len(failures), "failure_messages": failures[:3],
+        "slowest": max(finished) if finished else float("nan"),
+        "median_student": statistics.median(finished) if finished else float("nan"),
+        "rss_per_student_mb": statistics.mean(peaks[u]["rss"] for u in measured) / 2**20 if measured else 0,
+        "pss_per_student_mb": statistics.mean(peaks[u]["pss"] for u in measured) / 2**20 if measured else 0,
+        "cpu_s_per_student": statistics.mean(sum(cpu[u].values()) for u in measured) if measured else 0,
+        "hub_mb": fixed["hub"] / 2**20, "proxy_mb": fixed["proxy"] / 2**20,
+    }
+
+
 # ------------------------------------------------------------------ report
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,7 +289,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3, help="runs per figure (default 3)")
     ap.add_argument("--out", default=str(ROOT / "build" / "bench.json"))
     ap.add_argument("--floors-only", action="store_true", help="only the floors and the lessons (steps 1-2)")
+    ap.add_argument("--only", choices=["setup", "hub"], default=None,
+                    help="run only the set-up or the JupyterHub load measurements")
+    ap.add_argument("--students", default="10,20,30", help="class sizes for the hub load test (default 10,20,30)")
     args = ap.parse_args(argv)
+    if args.only:
+        return _setup_and_hub(args, only=args.only)
     runs = args.runs
     lessons = notebook_paths()
     n = len(lessons)
@@ -264,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("largest handout", f"{biggest / 1000:8.1f} kB", "<= 1000 kB", "ok" if biggest <= 1_000_000 else "MISSED"))
         rows.append(("offline bundle", f"{bundle.stat().st_size / 1000:8.1f} kB", "", ""))
 
+    extra_rows, extra = _setup_and_hub_rows(args, runs)
+    rows += extra_rows
+    results.update(extra)
     return _report(rows, results, args.out)
 
 
@@ -279,6 +396,57 @@ def _report(rows: list[tuple[str, str, str, str]], results: dict[str, dict], out
     missed = [k for k, v in results.items() if v.get("ok") is False]
     if missed:
         print("targets missed: " + ", ".join(missed))
+    return 0
+
+
+def _setup_and_hub_rows(args: argparse.Namespace, runs: int, only: str | None = None
+                        ) -> tuple[list[tuple[str, str, str, str]], dict[str, dict]]:
+    """Set-up from a fresh clone (uv, and plain pip once) and the JupyterHub class load test."""
+    rows: list[tuple[str, str, str, str]] = []
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if only in (None, "setup"):
+            print("[7] fresh clone: make setup + make handouts (uv; handout cache empty, download caches warm)",
+                  flush=True)
+            uv = [fresh_clone_setup(tmp, "uv") for _ in range(max(1, runs - 1))]
+            total = [r["setup"] + r["handouts"] for r in uv]
+            stat = {"median": statistics.median(total), "min": min(total), "max": max(total), "runs": len(total)}
+            setup_only = statistics.median(r["setup"] for r in uv)
+            results["fresh clone make handouts (uv)"] = {**stat, "setup_median": setup_only, "target": "<= 20 s",
+                                                         "ok": stat["median"] <= 20}
+            rows.append(("fresh clone: make handouts, set-up included (uv)",
+                         f"{stat['median']:8.3f} s (min {stat['min']:.3f}, max {stat['max']:.3f})", "<= 20 s",
+                         "ok" if stat["median"] <= 20 else "MISSED"))
+            rows.append(("  of which set-up (venv, uv, package)", f"{setup_only:8.3f} s", "", ""))
+            pip = fresh_clone_setup(tmp, "pip")
+            results["fresh clone make setup (plain pip)"] = {"median": pip["setup"], "min": pip["setup"],
+                                                             "max": pip["setup"], "runs": 1, "target": "", "ok": None}
+            rows.append(("  set-up with INSTALLER=pip instead", f"{pip['setup']:8.3f} s", "", ""))
+        if only in (None, "hub"):
+            for n in [int(x) for x in args.students.split(",") if x.strip()]:
+                print(f"[8] JupyterHub: {n} students start a server and run lesson 02 at the same moment", flush=True)
+                r = hub_load(n, tmp)
+                results[f"hub load {n} students"] = {**r, "target": "no failures", "ok": r["failures"] == 0}
+                rows.append((f"hub, {n} students at once: all done / slowest",
+                             f"{r['all_done']:8.1f} s / {r['slowest']:.1f} s", "no failures",
+                             "ok" if r["failures"] == 0 else f"MISSED ({r['failures']} failed)"))
+                rows.append((f"  memory per student (peak RSS / PSS), CPU",
+                             f"{r['rss_per_student_mb']:6.0f} MB / {r['pss_per_student_mb']:.0f} MB, "
+                             f"{r['cpu_s_per_student']:.1f} CPU-s", "", ""))
+                rows.append(("  hub + proxy", f"{r['hub_mb']:6.0f} MB + {r['proxy_mb']:.0f} MB", "", ""))
+    return rows, results
+
+
+def _setup_and_hub(args: argparse.Namespace, only: str) -> int:
+    rows, results = _setup_and_hub_rows(args, args.runs, only)
+    width = max(len(r[0]) for r in rows)
+    for name, fig, target, verdict in rows:
+        print(f"{name:{width}}  {fig:42}  {target:14}  {verdict}")
+    out_path = Path(args.out).with_name(f"bench-{only}.json")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten: {out_path}")
     return 0
 
 

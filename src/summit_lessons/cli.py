@@ -1,15 +1,21 @@
-"""The ``summit-lessons`` command line."""
+"""summit-lessons: the Anchorage summit lessons from the command line.
+
+New here? Run: summit-lessons start
+It copies the lessons into a folder of your own (summit-lessons/) and opens
+JupyterLab on the lesson map.
+"""
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
 __all__ = ["main", "notebooks_dir"]
 
 
-from .locations import notebooks_dir
+from .locations import cache_dir, notebooks_dir
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -40,8 +46,20 @@ def _notebooks(args: argparse.Namespace) -> int:
           f"{len(report.unchanged)} already up to date, {len(report.kept)} changed by you and kept")
     for name in report.kept:
         print(f"  kept your changed {name} (delete it to get a fresh copy)")
-    print(f"next: jupyter lab {report.dest}   (open 00_start_here.ipynb first)")
+    print(f"next: summit-lessons start {report.dest}{'' if args.edition == 'student' else ' --edition teacher'}"
+          f"   (or: jupyter lab {report.dest}, then open 00_start_here.ipynb)")
     return 0
+
+
+def _start(args: argparse.Namespace) -> int:
+    from .lab import LabError, start
+
+    try:
+        return start(args.dir, args.edition, port=args.port, open_browser=not args.no_browser,
+                     say=lambda line: print(line, flush=True))
+    except LabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 def _handouts(args: argparse.Namespace) -> int:
@@ -119,6 +137,19 @@ def _seconds(text: str) -> int:
     return value
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Each command on one line of an 80-column terminal: name, then what it does."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=16, width=min(shutil.get_terminal_size().columns, 100) - 2)
+
+    def _format_action(self, action: argparse.Action) -> str:
+        # The COMMAND placeholder line above the list of commands says nothing: skip it.
+        if isinstance(action, argparse._SubParsersAction):
+            return "".join(self._format_action(a) for a in action._get_subactions())
+        return super()._format_action(action)
+
+
 class _Parser(argparse.ArgumentParser):
     """Bad arguments get one line: what is wrong and how to get help."""
 
@@ -127,14 +158,24 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="summit-lessons", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    cache = str(cache_dir())
+    parser = _Parser(prog="summit-lessons", description=__doc__,
+                     formatter_class=_Formatter,
+                     epilog="Run summit-lessons COMMAND --help for the options of a command.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", parser_class=_Parser)
 
-    p = sub.add_parser("validate", help="check a data folder and print every problem")
-    p.add_argument("dir", nargs="?", default=None, help="data folder (default: the packaged data)")
-    p.set_defaults(func=_validate)
+    p = sub.add_parser("start", help="copy the lessons into a folder of yours and open JupyterLab",
+                       description="Copy the lessons (student edition unless told) into DIR, never overwriting "
+                                   "a notebook you changed, and start JupyterLab there on the lesson map.")
+    p.add_argument("dir", nargs="?", default="summit-lessons", metavar="DIR",
+                   help="your lessons folder (default: summit-lessons in the current folder)")
+    p.add_argument("--edition", choices=["student", "teacher"], default="student",
+                   help="student (default): no solutions or instructor notes; teacher: everything")
+    p.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: the first free from 8888)")
+    p.add_argument("--no-browser", action="store_true", help="print the address but do not open a browser")
+    p.set_defaults(func=_start)
 
-    p = sub.add_parser("notebooks", help="copy the lesson notebooks (student or teacher edition) to a folder")
+    p = sub.add_parser("notebooks", help="copy the lessons (student or teacher edition) into a folder")
     p.add_argument("dest", help="folder to copy the notebooks into")
     p.add_argument("--edition", choices=["student", "teacher"], default="student",
                    help="student (default): no solutions or instructor notes; teacher: everything")
@@ -147,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show-code", action="store_true", help="show code cells in the student edition too")
     p.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: one per core)")
     p.add_argument("--notebooks", default=None, help="folder of lesson notebooks (default: the packaged lessons)")
-    p.add_argument("--cache", default=".handouts-cache", help="cache folder (default: .handouts-cache)")
+    p.add_argument("--cache", default=cache, help=f"cache folder (default: {cache})")
     p.add_argument("--no-cache", action="store_true", help="execute every notebook, ignoring the cache")
     p.add_argument("--timeout", type=_seconds, default=180, metavar="SECONDS",
                    help="longest one notebook cell may run before the build stops (default: 180)")
@@ -156,18 +197,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--paper", choices=["a4", "letter"], default="a4", help="paper size of the PDFs (default: a4)")
     p.set_defaults(func=_handouts)
 
-    p = sub.add_parser("bundle", help="one zip for an offline classroom: handouts, notebooks and data")
+    p = sub.add_parser("bundle", help="one zip for an offline classroom: handouts, notebooks, data")
     p.add_argument("--out", default="build/summit_lessons-offline.zip", help="zip file to write")
     p.add_argument("--handouts", default="build/handouts", help="where to build the handouts first")
-    p.add_argument("--cache", default=".handouts-cache", help="handout cache folder")
+    p.add_argument("--cache", default=cache, help=f"handout cache folder (default: {cache})")
     p.add_argument("--pdf", action="store_true", help="include the PDFs of every handout (needs Chromium)")
     p.set_defaults(func=_bundle)
+
+    p = sub.add_parser("validate", help="check a data folder and print every problem")
+    p.add_argument("dir", nargs="?", default=None, help="data folder (default: the packaged data)")
+    p.set_defaults(func=_validate)
 
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # a bare `summit-lessons`: the help, not an error
+        parser.print_help()
+        return 0
     return args.func(args)
 
 

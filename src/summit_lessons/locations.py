@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["DATA_ENV", "data_dir", "notebooks_dir", "package_dir"]
+__all__ = ["DATA_ENV", "cache_dir", "data_dir", "notebooks_dir", "package_dir"]
 
 #: Environment variable a teacher can set to use their own copy of the data folder.
 DATA_ENV = "SUMMIT_LESSONS_DATA"
@@ -34,3 +34,18 @@ def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
 def notebooks_dir() -> Path:
     """The lesson notebooks shipped inside the package."""
     return package_dir() / "notebooks"
+
+
+def cache_dir() -> Path:
+    """The user's cache folder for the package (the handout cache), never the current folder.
+
+    platformdirs when installed (it comes with Jupyter): ``~/.cache/summit_lessons`` on Linux
+    (``$XDG_CACHE_HOME`` respected), ``~/Library/Caches/summit_lessons`` on macOS,
+    ``%LOCALAPPDATA%\\summit_lessons\\Cache`` on Windows; else the XDG convention.
+    """
+    try:
+        from platformdirs import user_cache_dir
+    except ImportError:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        return Path(base) / "summit_lessons"
+    return Path(user_cache_dir("summit_lessons", appauthor=False))

@@ -1,0 +1,288 @@
+"""Drive a JupyterHub classroom from a script: start the hub of ``deploy/jupyterhub/``, create
+users, start their servers and run a lesson in each through the Jupyter server's kernel API
+(the websocket a browser uses), then stop everything that was started, by process id.
+
+Used by ``tests/test_hub.py`` and the load benchmark; a school can use it to check its own hub
+before a class (``HubClient(url, admin_token)``). Needs the ``hub`` extra (requests and
+websocket-client come with JupyterHub and Jupyter Server).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CONFIG", "HubError", "HubProcess", "HubClient", "CellResult", "free_ports", "process_tree_memory"]
+
+#: The classroom configuration `make hub` runs.
+CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "jupyterhub" / "jupyterhub_config.py"
+
+
+class HubError(RuntimeError):
+    """The hub or a user's server did not do what was asked in time."""
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct ports nothing listens on at 127.0.0.1 (bound briefly, then released)."""
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is gone for our purposes
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _stop_pid(pid: int, timeout: float) -> bool:
+    """SIGTERM ``pid``, then SIGKILL after ``timeout`` seconds; True if it was still running."""
+    if not _alive(pid):
+        return False
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + timeout
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return True
+
+
+def process_tree_memory(pid: int) -> dict[str, int]:
+    """Resident and proportional memory (bytes) of ``pid`` and all its descendants."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return {"rss": 0, "pss": 0, "processes": 0}
+    rss = pss = 0
+    for p in procs:
+        try:
+            info = p.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+    return {"rss": rss, "pss": pss, "processes": len(procs)}
+
+
+@dataclass
+class CellResult:
+    """What one code cell printed and displayed when run through the kernel websocket."""
+
+    source: str
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+class HubClient:
+    """The hub's REST API and the users' Jupyter servers, with an admin API token."""
+
+    def __init__(self, url: str, token: str, timeout: float = 30):
+        import requests
+
+        self.url = url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"token {token}"
+
+    def api(self, method: str, path: str, **kw: Any) -> Any:
+        """Call ``/hub/api/<path>``; the decoded JSON answer (None when empty)."""
+        r = self.session.request(method, f"{self.url}/hub/api/{path.lstrip('/')}", timeout=self.timeout, **kw)
+        if r.status_code >= 400:
+            raise HubError(f"{method} /hub/api/{path}: {r.status_code} {r.text[:200]}")
+        return r.json() if r.content else None
+
+    def create_users(self, names: list[str]) -> None:
+        self.api("POST", "users", json={"usernames": names})
+
+    def add_to_group(self, group: str, names: list[str]) -> None:
+        if not any(g["name"] == group for g in self.api("GET", "groups")):
+            self.api("POST", f"groups/{group}")
+        self.api("POST", f"groups/{group}/users", json={"users": names})
+
+    def start_server(self, name: str, wait: float = 180) -> float:
+        """Start ``name``'s server and wait until it is ready; the seconds it took."""
+        t0 = time.monotonic()
+        self.api("POST", f"users/{name}/server")
+        while True:
+            server = self.api("GET", f"users/{name}").get("servers", {}).get("")
+            if server and server.get("ready"):
+                return time.monotonic() - t0
+            if server is None and time.monotonic() - t0 > 5:
+                raise HubError(f"{name}: the server stopped while starting (see the hub's log)")
+            if time.monotonic() - t0 > wait:
+                raise HubError(f"{name}: the server was not ready within {wait:.0f} s")
+            time.sleep(0.5)
+
+    def server_pid(self, name: str) -> int | None:
+        """The process id of ``name``'s single-user server (local spawners keep it in their state)."""
+        server = self.api("GET", f"users/{name}", params={"include_stopped_servers": "0"}).get("servers", {}).get("")
+        return (server or {}).get("state", {}).get("pid")
+
+    def stop_server(self, name: str) -> None:
+        self.api("DELETE", f"users/{name}/server")
+
+    def _server(self, name: str, method: str, path: str, **kw: Any) -> Any:
+        r = self.session.request(method, f"{self.url}/user/{name}/api/{path.lstrip('/')}", timeout=self.timeout, **kw)
+        if r.status_code >= 400:
+            raise HubError(f"{name}: {method} /api/{path}: {r.status_code} {r.text[:200]}")
+        return r.json() if r.content else None
+
+    def contents(self, name: str, path: str) -> dict[str, Any]:
+        """A file or folder model from ``name``'s server (a notebook with its cells)."""
+        return self._server(name, "GET", f"contents/{path}")
+
+    def run_notebook(self, name: str, path: str, timeout: float = 180) -> list[CellResult]:
+        """Run every code cell of ``name``'s copy of ``path`` in a new kernel on their server."""
+        import websocket
+
+        cells = [c for c in self.contents(name, path)["content"]["cells"] if c["cell_type"] == "code"]
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        kernel = self._server(name, "POST", "kernels", json={"name": "python3", "path": folder})
+        ws_url = self.url.replace("http", "ws", 1) + f"/user/{name}/api/kernels/{kernel['id']}/channels"
+        ws = websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout)
+        session = uuid.uuid4().hex
+        results = []
+        try:
+            for cell in cells:
+                results.append(_execute(ws, session, name, cell["source"], timeout))
+                if results[-1].error:
+                    break
+        finally:
+            ws.close()
+            self._server(name, "DELETE", f"kernels/{kernel['id']}")
+        return results
+
+
+def _execute(ws: Any, session: str, user: str, code: str, timeout: float) -> CellResult:
+    """Send one execute_request over the kernel websocket and gather its outputs until idle."""
+    msg_id = uuid.uuid4().hex
+    ws.send(json.dumps({
+        "header": {"msg_id": msg_id, "username": user, "session": session, "msg_type": "execute_request",
+                   "version": "5.3", "date": _dt.datetime.now(_dt.timezone.utc).isoformat()},
+        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+        "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                    "allow_stdin": False, "stop_on_error": True},
+    }))
+    result = CellResult(source=code)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        raw = ws.recv()
+        if isinstance(raw, bytes):  # binary frames carry widget buffers: not outputs
+            continue
+        msg = json.loads(raw)
+        if msg.get("parent_header", {}).get("msg_id") != msg_id or msg.get("channel") != "iopub":
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "stream":
+            result.outputs.append({"output_type": "stream", "name": content["name"], "text": content["text"]})
+        elif kind in ("display_data", "execute_result"):
+            result.outputs.append({"output_type": kind, "data": content["data"]})
+        elif kind == "error":
+            result.error = f"{content['ename']}: {content['evalue']}"
+        elif kind == "status" and content["execution_state"] == "idle":
+            return result
+    raise HubError(f"{user}: a cell did not finish within {timeout:.0f} s")
+
+
+class HubProcess:
+    """The classroom hub of ``deploy/jupyterhub/`` on 127.0.0.1, with its own state folder and ports.
+
+    ``stop()`` ends the hub by its process id; JupyterHub then stops the proxy and every user's
+    server, and whatever is still running after that (by the process ids recorded while they
+    ran) is ended too, so nothing is left behind.
+    """
+
+    def __init__(self, state: str | os.PathLike[str], *, config: Path = CONFIG, log: str | None = None):
+        self.state = Path(state)
+        self.config = config
+        self.token = secrets.token_hex(24)
+        self.password = secrets.token_urlsafe(12)
+        self.port, self.hub_port, self.api_port = free_ports(3)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(log) if log else self.state / "hub.log"
+        self.proc: subprocess.Popen | None = None
+        self.pids: set[int] = set()  # single-user servers seen, to be sure they end
+
+    def start(self, wait: float = 90) -> HubClient:
+        self.state.mkdir(parents=True, exist_ok=True)
+        bin_dir = Path(sys.executable).parent
+        env = {**os.environ, "SUMMIT_HUB_STATE": str(self.state), "SUMMIT_HUB_ADMIN_TOKEN": self.token,
+               "SUMMIT_HUB_PASSWORD": self.password, "SUMMIT_HUB_TEACHER_PASSWORD": self.password + "-teach",
+               "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+        argv = [str(bin_dir / "jupyterhub"), "-f", str(self.config),
+                f"--JupyterHub.bind_url={self.url}",
+                f"--JupyterHub.hub_bind_url=http://127.0.0.1:{self.hub_port}",
+                f"--ConfigurableHTTPProxy.api_url=http://127.0.0.1:{self.api_port}"]
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(argv, cwd=self.state, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        client = HubClient(self.url, self.token)
+        deadline = time.monotonic() + wait
+        while True:
+            if self.proc.poll() is not None:
+                raise HubError(f"the hub exited with code {self.proc.returncode}; see {self.log_path}")
+            try:
+                client.api("GET", "")
+                return client
+            except Exception:  # noqa: BLE001 (not up yet: connection refused, 503 from the proxy)
+                if time.monotonic() > deadline:
+                    raise HubError(f"the hub did not answer within {wait:.0f} s; see {self.log_path}") from None
+                time.sleep(0.5)
+
+    def remember(self, pid: int | None) -> None:
+        if pid:
+            self.pids.add(pid)
+
+    def proxy_pid(self) -> int | None:
+        try:
+            return int((self.state / "jupyterhub-proxy.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def stop(self, timeout: float = 60) -> list[int]:
+        """Stop the hub, then anything it started that still runs; the pids that had to be ended."""
+        proxy = self.proxy_pid()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # JupyterHub stops its servers and proxy on SIGTERM
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        leftovers = [pid for pid in sorted(self.pids | ({proxy} if proxy else set())) if _stop_pid(pid, 10)]
+        return leftovers
