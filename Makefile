@@ -10,7 +10,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize
 # Kernels started by nbval, nbclient and JupyterLab run `python`: make it the virtual env's.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup test unit lab execute handouts bundle bench browser validate clean
+.PHONY: setup test unit lab execute handouts bundle bench browser validate clean site site-zip lite-tools
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ validate: setup  ## check the data folder
 unit: setup  ## unit tests only (no notebooks, no browser)
 	$(BIN)/pytest $(XDIST) -m "not browser" tests
 
-test: setup browser  ## everything CI runs: data check, unit tests, strict nbval, browser checks
+test: setup browser lite-tools  ## everything CI runs: data check, unit tests, strict nbval, browser checks
 	$(BIN)/summit-lessons validate data
 	$(BIN)/pytest $(XDIST) $(NBVAL) tests notebooks
 
@@ -43,6 +43,24 @@ lab: setup  ## JupyterLab on the lesson notebooks
 
 clean:
 	rm -rf build .handouts-cache
+
+# JupyterLite's build tools live in their own env: their pins (jupyterlab_widgets 3.0.16 for
+# jupyterlite-core 0.6.4) differ from the desktop's. Every file is checked by pip against its hash.
+LITE_VENV  := .venv-lite
+LITE_STAMP := $(LITE_VENV)/.installed-stamp
+$(LITE_STAMP): deploy/jupyterlite/build-tools.txt
+	$(PYTHON) -m venv $(LITE_VENV)
+	$(LITE_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+	  -r deploy/jupyterlite/build-tools.txt
+	touch $@
+
+lite-tools: $(LITE_STAMP)  ## the JupyterLite build tools (hash-pinned) in .venv-lite
+
+site: setup lite-tools  ## the lessons as a JupyterLite site (runs in any browser, offline) in build/site/
+	$(BIN)/summit-lessons site --out build/site
+
+site-zip: setup lite-tools  ## the site as one zip to copy to a USB stick or an intranet server
+	$(BIN)/summit-lessons site --out build/site --zip build/summit_lessons-site.zip
 
 # Debian's chromium for the browser checks: installed with apt-get when missing and apt-get
 # can be used (never a browser download: they cannot work here). Without it the browser
