@@ -12,27 +12,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
+from litebrowser import CHROMIUM, Visit, chromium, open_lesson, run_all, serve
+
 pytestmark = [pytest.mark.lite, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "build" / "screenshots"
 TOOLS = ROOT / ".venv-lite"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         # Belt and braces beside page routing: workers' requests go to a dead proxy and resolve nothing.
-         "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1",
-         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 LESSONS = ["00_start_here", "01_background", "02_summit_day", "03_aftermath", "04_analysis", "05_two_accounts"]
 
 
@@ -53,105 +47,17 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def served(site: Path) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, str(site / "serve.py"), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert "serving the lessons" in (proc.stdout.readline() if proc.stdout else "")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with serve(site) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     _need(CHROMIUM, "Debian's chromium is not installed: run `make browser`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
-
-
-class Visit:
-    """A fresh browser context on the site, recording blocked requests and errors."""
-
-    def __init__(self, browser: Any, base: str, viewport: dict[str, int] | None = None):
-        self.base = base
-        self.blocked: list[str] = []
-        self.errors: list[str] = []
-        self.ctx = browser.new_context(viewport=viewport or {"width": 1280, "height": 1000})
-        self.ctx.route("**/*", self._route)
-        self.ctx.on("request", self._request)  # includes service-worker and web-worker fetches we can see
-        self.page = self.ctx.new_page()
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def _ours(self, url: str) -> bool:
-        return url.startswith(self.base + "/") or url.startswith(("data:", "blob:"))
-
-    def _route(self, route: Any) -> None:
-        if self._ours(route.request.url):
-            route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            route.abort()
-
-    def _request(self, request: Any) -> None:
-        if not self._ours(request.url) and request.url not in self.blocked:
-            self.blocked.append(request.url)
-
-    def close(self) -> None:
-        self.ctx.close()
-
-
-def open_lesson(v: Visit, name: str, timeout: float = 240) -> None:
-    """Open a lesson in JupyterLab (inside the site) and wait until its kernel is idle."""
-    page = v.page
-    page.goto(f"{v.base}/lab/index.html?path={name}.ipynb", wait_until="domcontentloaded")
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext", timeout=60_000)
-    page.wait_for_function("(() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;"
-                           " return s.session && s.session.kernel && s.session.kernel.status === 'idle'; })()",
-                           timeout=timeout * 1000, polling=250)
-
-
-RUN_STATE = """() => {
-  const nb = window.jupyterapp.shell.currentWidget;
-  const cells = nb.content.model.sharedModel.cells.filter(c => c.cell_type === 'code');
-  const errors = [];
-  let pending = 0;
-  for (const c of cells) {
-    if (c.execution_count === null) pending++;
-    for (const o of c.outputs) if (o.output_type === 'error') errors.push(o.ename + ': ' + o.evalue);
-  }
-  return {pending, errors, status: nb.sessionContext.session.kernel.status, count: cells.length};
-}"""
-
-
-def run_all(v: Visit, timeout: float = 240) -> dict[str, Any]:
-    """Clear the stored outputs, Run All, wait until every code cell ran; return the run state."""
-    page = v.page
-    page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-    page.wait_for_function(RUN_STATE + "().pending === " + RUN_STATE + "().count", timeout=20_000)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    deadline = time.monotonic() + timeout
-    state = page.evaluate(RUN_STATE)
-    while time.monotonic() < deadline:
-        state = page.evaluate(RUN_STATE)
-        if state["errors"] or (state["pending"] == 0 and state["status"] == "idle"):
-            break
-        time.sleep(0.5)
-    return state
 
 
 # ------------------------------------------------------------------ the build itself
@@ -242,7 +148,7 @@ def test_landing_page_opens_the_lesson_map_and_warns_about_file_urls(browser, se
     v.page.screenshot(path=str(SHOTS / "lite-landing.png"), full_page=True)
     v.page.get_by_role("link", name="The summit day: 15 August 2025 in Anchorage").click()
     v.page.wait_for_url("**/lab/index.html?path=02_summit_day.ipynb*")
-    v.page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
+    v.page.locator(".jp-Notebook").first.wait_for(timeout=180_000)
     v.close()
     assert v.blocked == [] and v.errors == []
     f = Visit(browser, "file://")

@@ -78,14 +78,18 @@ def _site(args: argparse.Namespace) -> int:
     from .litesite import SiteError, build_site, write_zip
 
     try:
-        report = build_site(args.out, args.edition, cache=args.cache, tools=args.tools)
+        report = build_site(args.out, args.edition, cache=args.cache, tools=args.tools, force=args.force)
         zipped = write_zip(report.out, args.zip) if args.zip else None
     except (SiteError, OSError) as exc:
         print(f"error: {exc}; the previous site in {args.out} is unchanged", file=sys.stderr)
         return 1
-    print(f"wrote the {args.edition} site to {report.out}: {len(report.files)} files, {report.size / 1e6:.1f} MB, "
-          f"{len(report.packages)} Python packages, in {report.seconds:.1f} s "
-          f"({len(report.downloaded)} files downloaded, the rest from the cache)")
+    if report.unchanged:
+        print(f"the {args.edition} site in {report.out} is up to date ({len(report.files)} files, "
+              f"{report.size / 1e6:.1f} MB); --force rebuilds it")
+    else:
+        print(f"wrote the {args.edition} site to {report.out}: {len(report.files)} files, {report.size / 1e6:.1f} MB, "
+              f"{len(report.packages)} Python packages, in {report.seconds:.1f} s "
+              f"({len(report.downloaded)} files downloaded, the rest from the cache)")
     if zipped:
         print(f"wrote {zipped} ({zipped.stat().st_size / 1e6:.1f} MB)")
     print(f"serve it: python {report.out / 'serve.py'}   then open http://localhost:8000/")
@@ -137,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zip", default=None, metavar="FILE", help="also write the site as one zip, e.g. build/summit_lessons-site.zip")
     p.add_argument("--cache", default=None, help="download cache (default: build/lite-cache)")
     p.add_argument("--tools", default=None, help="environment with jupyterlite (default: .venv-lite)")
+    p.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     p.set_defaults(func=_site)
 
     return parser

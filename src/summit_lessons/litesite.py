@@ -62,6 +62,7 @@ class SiteReport:
     seconds: float = 0.0
     downloaded: list[str] = field(default_factory=list)
     packages: list[str] = field(default_factory=list)
+    unchanged: bool = False
 
 
 def source_root() -> Path:
@@ -344,12 +345,31 @@ def default_cache() -> Path:
 
 
 def _files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != KEY_FILE)
+
+
+#: A file in the built site naming everything it was built from; same key, nothing to rebuild.
+KEY_FILE = ".summit-lessons-site"
+
+
+def build_key(root: Path, edition: str, tools: Path) -> str:
+    """A digest of everything a site is built from: pins, config, the package (code, data, lessons), tools."""
+    h = hashlib.sha256(f"{edition}\n{tools.resolve()}\n".encode())
+    for folder in (root / LITE_DIR, package_dir()):
+        for p in sorted(folder.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                h.update(f"{p.relative_to(folder).as_posix()}\n".encode())
+                h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
 
 
 def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "student", *,
-               cache: str | os.PathLike[str] | None = None, tools: str | os.PathLike[str] | None = None) -> SiteReport:
-    """Build the JupyterLite site into ``out``; the previous site stays until the new one is complete."""
+               cache: str | os.PathLike[str] | None = None, tools: str | os.PathLike[str] | None = None,
+               force: bool = False) -> SiteReport:
+    """Build the JupyterLite site into ``out``; the previous site stays until the new one is complete.
+
+    When ``out`` was built from the same inputs (see :func:`build_key`) nothing is rebuilt unless ``force``.
+    """
     from .editions import EDITIONS
 
     if edition not in EDITIONS:
@@ -367,6 +387,15 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     report = SiteReport(out=out)
+    key = build_key(root, edition, tools_dir)
+    if not force and (out / KEY_FILE).is_file() and (out / KEY_FILE).read_text(encoding="utf-8") == key:
+        report.unchanged = True  # the same inputs give the same files: keep them
+        report.files = _files(out)
+        report.size = sum(p.stat().st_size for p in report.files)
+        report.packages = sorted(json.loads((out / "static" / "pyodide" / "pyodide-lock.json")
+                                            .read_text(encoding="utf-8"))["packages"])
+        report.seconds = time.perf_counter() - start
+        return report
 
     with tempfile.TemporaryDirectory(prefix=".site-", dir=out.parent) as tmp:
         work = Path(tmp)
@@ -393,6 +422,7 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
             (built / stray).unlink(missing_ok=True)
         (built / "index.html").write_text(landing_page(metas, edition), encoding="utf-8")
         (built / "serve.py").write_text(SERVE_PY, encoding="utf-8")
+        (built / KEY_FILE).write_text(key, encoding="utf-8")
         for p in [built, *built.rglob("*")]:
             os.utime(p, (EPOCH, EPOCH), follow_symlinks=False)
         # Swap in the new site only now: a failed build leaves the previous one whole.
