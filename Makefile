@@ -23,7 +23,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # configurable-http-proxy for the hub, from npm, pinned by deploy/jupyterhub/package-lock.json.
 CHP    := deploy/jupyterhub/node_modules/.bin/configurable-http-proxy
 
-.PHONY: setup test unit lab execute handouts pdf bundle bench browser validate clean hub
+.PHONY: setup test unit lab execute handouts pdf bundle bench browser validate clean hub site site-zip lite-tools
 
 $(VENV)/.stamp-installer: constraints.txt
 ifeq ($(INSTALLER),pip)
@@ -59,7 +59,7 @@ validate: setup  ## check the data folder
 unit: setup $(VENV)/.stamp-test $(VENV)/.stamp-hub $(CHP)  ## unit tests only (no notebooks, no browser)
 	$(BIN)/pytest $(XDIST) -m "not browser" tests
 
-test: setup $(VENV)/.stamp-test $(VENV)/.stamp-hub $(CHP) browser  ## everything CI runs: data check, unit tests, strict nbval (lessons and their student edition), browser checks
+test: setup $(VENV)/.stamp-test $(VENV)/.stamp-hub $(CHP) browser lite-tools  ## everything CI runs: data check, unit tests, strict nbval (lessons and their student edition), browser, JupyterLite and JupyterHub checks
 	$(BIN)/summit-lessons validate data
 	rm -rf build/student-notebooks
 	$(BIN)/summit-lessons notebooks build/student-notebooks --edition student
@@ -86,6 +86,24 @@ hub: $(VENV)/.stamp-hub $(CHP)  ## a JupyterHub classroom on http://127.0.0.1:80
 clean:
 	rm -rf build .handouts-cache deploy/jupyterhub/state
 
+# JupyterLite's build tools live in their own env: their pins (jupyterlab_widgets 3.0.16 for
+# jupyterlite-core 0.6.4) differ from the desktop's. Every file is checked by pip against its hash.
+LITE_VENV  := .venv-lite
+LITE_STAMP := $(LITE_VENV)/.installed-stamp
+$(LITE_STAMP): deploy/jupyterlite/build-tools.txt
+	$(PYTHON) -m venv $(LITE_VENV)
+	$(LITE_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+	  -r deploy/jupyterlite/build-tools.txt
+	touch $@
+
+lite-tools: $(LITE_STAMP)  ## the JupyterLite build tools (hash-pinned) in .venv-lite
+
+site: setup lite-tools  ## the lessons as a JupyterLite site (runs in any browser, offline) in build/site/
+	$(BIN)/summit-lessons site --out build/site
+
+site-zip: setup lite-tools  ## the site as one zip to copy to a USB stick or an intranet server
+	$(BIN)/summit-lessons site --out build/site --zip build/summit_lessons-site.zip
+
 # Debian's chromium for the browser checks and the PDFs, poppler-utils' pdftoppm for PDF page images: installed with apt-get when missing and apt-get
 # can be used (never a browser download: they cannot work here). Without it the browser
 # tests skip locally and fail on CI.
@@ -97,5 +115,5 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core poppler-utils >/dev/null; \
 	else echo "chromium missing and apt-get unusable: browser tests will skip (CI fails them)"; fi
 
-bench: setup $(VENV)/.stamp-bench $(VENV)/.stamp-hub $(CHP)  ## measure against the performance targets; writes build/bench.json
+bench: setup $(VENV)/.stamp-bench $(VENV)/.stamp-hub $(CHP) lite-tools  ## measure against the performance targets; writes build/bench.json
 	$(BIN)/python benchmarks/run.py

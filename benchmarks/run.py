@@ -282,6 +282,49 @@ def hub_load(n: int, tmp: Path) -> dict[str, float]:
     }
 
 
+# ------------------------------------------------------------------ 7. JupyterLite site
+
+def bench_lite(row: Callable[..., None], rows: list, results: dict, tmp: Path, runs: int) -> None:
+    """Site build (cold, nothing changed), sizes, time to first executed cell (cold and warm
+    browser cache) and the explorer's response in Chromium; skipped without .venv-lite or chromium."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from litebrowser import CHROMIUM, Visit, chromium, first_cell_seconds, serve, widget_response_ms
+
+    from summit_lessons.litesite import sizes
+
+    if not (ROOT / ".venv-lite" / "bin" / "jupyter").exists() or not Path(CHROMIUM).exists():
+        print("      skipped: run `make lite-tools` and `make browser` first", flush=True)
+        return
+    site = tmp / "site"
+    cold = measure(lambda: _run([CLI, "site", "--out", str(site), "--force"]), runs)
+    row("site build, cold (downloads cached)", cold)
+    warm = measure(lambda: _run([CLI, "site", "--out", str(site)]), max(runs, 5))
+    row("site build, nothing changed", warm, "<= 1 s", warm["median"] <= 1.0)
+    parts = sizes(site)
+    results["site sizes"] = {**parts, "target": "<= 70 MB", "ok": parts["total"] <= 70_000_000}
+    for name, size in parts.items():
+        rows.append((f"site size: {name}", f"{size / 1e6:8.1f} MB", "<= 70 MB" if name == "total" else "",
+                     ("ok" if size <= 70_000_000 else "MISSED") if name == "total" else ""))
+    with serve(site) as base, chromium() as browser:
+        colds, warms, clicks = [], [], []
+        for _ in range(runs):
+            v = Visit(browser, base)  # a new context: an empty browser cache
+            colds.append(first_cell_seconds(v, "02_summit_day"))
+            warms.append(first_cell_seconds(v, "02_summit_day"))  # same context: cached files
+            clicks += widget_response_ms(v, changes=15)
+            v.close()
+            if v.blocked:
+                raise RuntimeError(f"the site tried to reach {v.blocked}")
+
+    def stats(ts: list[float]) -> dict[str, float]:
+        return {"median": statistics.median(ts), "min": min(ts), "max": max(ts), "runs": len(ts)}
+
+    c, w, k = stats(colds), stats(warms), stats([x / 1000 for x in clicks])
+    row("site: first executed cell, cold browser cache", c, "<= 30 s", c["median"] <= 30)
+    row("site: first executed cell, warm browser cache", w, "<= 8 s", w["median"] <= 8)
+    row("site: explorer filter change to updated view", k, "<= 150 ms", k["median"] <= 0.150, unit="ms")
+
+
 # ------------------------------------------------------------------ report
 
 def main(argv: list[str] | None = None) -> int:
@@ -292,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=["setup", "hub"], default=None,
                     help="run only the set-up or the JupyterHub load measurements")
     ap.add_argument("--students", default="10,20,30", help="class sizes for the hub load test (default 10,20,30)")
+    ap.add_argument("--no-lite", action="store_true", help="skip the JupyterLite site figures")
+    ap.add_argument("--only-lite", action="store_true", help="only the JupyterLite site figures")
     args = ap.parse_args(argv)
     if args.only:
         return _setup_and_hub(args, only=args.only)
@@ -307,6 +352,12 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "" if ok is None else ("ok" if ok else "MISSED")
         rows.append((name, fig, target, verdict))
         results[name] = {**m, "target": target, "ok": ok}
+
+    if args.only_lite:  # the site's figures alone: the others take several minutes
+        with tempfile.TemporaryDirectory() as tmp_name:
+            bench_lite(row, rows, results, Path(tmp_name), runs)
+        _write_report(rows, results, args.out)
+        return 0
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -378,13 +429,22 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("largest handout", f"{biggest / 1000:8.1f} kB", "<= 1000 kB", "ok" if biggest <= 1_000_000 else "MISSED"))
         rows.append(("offline bundle", f"{bundle.stat().st_size / 1000:8.1f} kB", "", ""))
 
+        if not args.no_lite:
+            print("[lite] JupyterLite site: build, sizes, first cell and widget response in Chromium", flush=True)
+            bench_lite(row, rows, results, tmp, runs)
+
     extra_rows, extra = _setup_and_hub_rows(args, runs)
     rows += extra_rows
     results.update(extra)
     return _report(rows, results, args.out)
 
 
+def _write_report(rows: list, results: dict, out: str) -> None:
+    _report(rows, results, out)
+
+
 def _report(rows: list[tuple[str, str, str, str]], results: dict[str, dict], out: str) -> int:
+    """Print the table of figures and write them as JSON."""
     width = max(len(r[0]) for r in rows)
     print(f"\n{'measure':{width}}  {'median (min, max)':42}  {'target':36}  result")
     for name, fig, target, verdict in rows:
@@ -396,7 +456,6 @@ def _report(rows: list[tuple[str, str, str, str]], results: dict[str, dict], out
     missed = [k for k, v in results.items() if v.get("ok") is False]
     if missed:
         print("targets missed: " + ", ".join(missed))
-    return 0
 
 
 def _setup_and_hub_rows(args: argparse.Namespace, runs: int, only: str | None = None

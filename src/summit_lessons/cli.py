@@ -150,6 +150,28 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
         return super()._format_action(action)
 
 
+def _site(args: argparse.Namespace) -> int:
+    from .litesite import SiteError, build_site, write_zip
+
+    try:
+        report = build_site(args.out, args.edition, cache=args.cache, tools=args.tools, force=args.force)
+        zipped = write_zip(report.out, args.zip) if args.zip else None
+    except (SiteError, OSError) as exc:
+        print(f"error: {exc}; the previous site in {args.out} is unchanged", file=sys.stderr)
+        return 1
+    if report.unchanged:
+        print(f"the {args.edition} site in {report.out} is up to date ({len(report.files)} files, "
+              f"{report.size / 1e6:.1f} MB); --force rebuilds it")
+    else:
+        print(f"wrote the {args.edition} site to {report.out}: {len(report.files)} files, {report.size / 1e6:.1f} MB, "
+              f"{len(report.packages)} Python packages, in {report.seconds:.1f} s "
+              f"({len(report.downloaded)} files downloaded, the rest from the cache)")
+    if zipped:
+        print(f"wrote {zipped} ({zipped.stat().st_size / 1e6:.1f} MB)")
+    print(f"serve it: python {report.out / 'serve.py'}   then open http://localhost:8000/")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """Bad arguments get one line: what is wrong and how to get help."""
 
@@ -207,6 +229,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a data folder and print every problem")
     p.add_argument("dir", nargs="?", default=None, help="data folder (default: the packaged data)")
     p.set_defaults(func=_validate)
+
+
+    p = sub.add_parser("site", help="the lessons as a JupyterLite site that runs in any browser, offline")
+    p.add_argument("--out", default="build/site", help="output folder (default: build/site)")
+    p.add_argument("--edition", choices=["student", "teacher"], default="student",
+                   help="student (default): no solutions or instructor notes; teacher: everything")
+    p.add_argument("--zip", default=None, metavar="FILE", help="also write the site as one zip, e.g. build/summit_lessons-site.zip")
+    p.add_argument("--cache", default=None, help="download cache (default: build/lite-cache)")
+    p.add_argument("--tools", default=None, help="environment with jupyterlite (default: .venv-lite)")
+    p.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    p.set_defaults(func=_site)
 
     return parser
 

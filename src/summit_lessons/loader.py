@@ -615,7 +615,8 @@ def _to_frame(rows: _Rows, resource: dict[str, Any]) -> pd.DataFrame:
             # much of that timestamp the source actually gives.
             columns[name] = pd.to_datetime([_pad_date(v) if v else None for v in raw], format="%Y-%m-%d")
         else:
-            columns[name] = pd.array([v if v or required else None for v in raw], dtype="str")
+            # Series(dtype="str"), not pd.array: pandas 2.2 (the browser's) keeps None as missing there.
+            columns[name] = pd.Series([v if v or required else None for v in raw], dtype="str").array
     df = pd.DataFrame(columns, index=index)
     for f in fields:
         if "summit:time" in f:

@@ -1,0 +1,468 @@
+"""The JupyterLite site: the student lessons running in any browser, offline, through Pyodide.
+
+``build_site(out)`` writes a static folder that any web server can serve (a USB stick with
+``python serve.py``, a school intranet, a static host). Every file it takes from a registry is
+pinned with its sha256 in ``deploy/jupyterlite/site-lock.json`` and checked before use:
+
+- Pyodide's core and its official ``pyodide-lock.json`` from npm (``pyodide@0.27.7``);
+- Pyodide's compiled builds (numpy, pandas, matplotlib, …), each accepted only when its sha256
+  equals the one in that official lock; ship only the packages the lessons and the kernel need;
+- pure-Python wheels from PyPI (ipywidgets, comm, …) and this package's own wheel, added to the
+  lock so that ``loadPyodide`` installs ``summit_lessons`` before the first cell runs.
+
+The notebooks are the student (or teacher) edition made by :func:`editions.make_edition`.
+``jupyter lite build`` runs from a separate tool environment (``.venv-lite``, made by
+``make site`` from the hash-pinned ``deploy/jupyterlite/build-tools.txt``), because its pins
+differ from the desktop ones. Downloads are cached, so a second build downloads nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .locations import package_dir
+
+__all__ = ["SiteError", "SiteReport", "build_site", "write_zip", "source_root", "LITE_DIR"]
+
+#: Where the pinned files of the site live, relative to the source checkout.
+LITE_DIR = Path("deploy") / "jupyterlite"
+#: A fixed time for every file the build writes, so two builds give the same bytes (1 Jan 2025).
+EPOCH = 1735689600
+#: The Pyodide environment the wheels are added for (Pyodide 0.27.7: Python 3.12, emscripten).
+PYODIDE_MARKERS = {"sys_platform": "emscripten", "platform_system": "Emscripten", "os_name": "posix",
+                   "platform_machine": "wasm32", "python_version": "3.12", "python_full_version": "3.12.7",
+                   "implementation_name": "cpython", "platform_python_implementation": "CPython",
+                   "extra": ""}
+
+
+class SiteError(Exception):
+    """A build that cannot go on; the message is one line naming the file and what is wrong."""
+
+
+@dataclass
+class SiteReport:
+    """What a build wrote."""
+
+    out: Path
+    files: list[Path] = field(default_factory=list)
+    size: int = 0
+    seconds: float = 0.0
+    downloaded: list[str] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)
+    unchanged: bool = False
+
+
+def source_root() -> Path:
+    """The source checkout holding ``deploy/jupyterlite`` (the site is built from a checkout)."""
+    root = package_dir().parents[1]
+    if not (root / LITE_DIR / "site-lock.json").is_file():
+        raise SiteError(f"{root / LITE_DIR / 'site-lock.json'} not found: build the site from a source "
+                        "checkout of summit_lessons (git clone, then make site)")
+    return root
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check(path: Path, expected: str, where: str) -> None:
+    got = _sha256(path)
+    if got != expected:
+        raise SiteError(f"{path}: sha256 {got} does not match {expected} recorded in {where}; "
+                        "delete the file to download it again, or check where it came from")
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# ------------------------------------------------------------------ downloads (cached)
+
+def _fetch_pypi(entry: dict[str, str], cache: Path, tools_python: Path, where: str, log: list[str]) -> Path:
+    """A pinned PyPI file in the cache, downloaded by pip (which checks the hash too) when absent."""
+    dest = cache / entry["file"]
+    if not dest.exists():
+        req = cache / f".{entry['file']}.txt"
+        req.write_text(f"{entry['pypi']} --hash=sha256:{entry['sha256']}\n", encoding="utf-8")
+        proc = subprocess.run([str(tools_python), "-m", "pip", "download", "--quiet", "--no-deps",
+                               "--only-binary=:all:", "--require-hashes", "--disable-pip-version-check",
+                               "-d", str(cache), "-r", str(req)], capture_output=True, text=True)
+        req.unlink()
+        if proc.returncode != 0 or not dest.exists():
+            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise SiteError(f"cannot download {entry['pypi']} ({entry['file']}) from PyPI: {last}")
+        log.append(entry["file"])
+    _check(dest, entry["sha256"], where)
+    return dest
+
+
+def _fetch_npm(entry: dict[str, Any], cache: Path, where: str, log: list[str]) -> Path:
+    dest = cache / entry["file"]
+    if not dest.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise SiteError(f"npm not found: it is needed once to download {entry['npm']} into {cache}")
+        proc = subprocess.run([npm, "pack", entry["npm"], "--pack-destination", str(cache)],
+                              capture_output=True, text=True)
+        if proc.returncode != 0 or not dest.exists():
+            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise SiteError(f"cannot download {entry['npm']} from npm: {last}")
+        log.append(entry["file"])
+    _check(dest, entry["sha256"], where)
+    return dest
+
+
+# ------------------------------------------------------------------ wheels and the lock
+
+def _wheel_meta(path: Path) -> tuple[str, str, list[str], list[str]]:
+    """Name, version, top-level imports and requirements (unevaluated) of a wheel."""
+    from email.parser import Parser
+
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        meta_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        meta = Parser().parsestr(z.read(meta_name).decode("utf-8"))
+        tops = sorted({n.split("/")[0].removesuffix(".py") for n in names
+                       if not n.split("/")[0].endswith((".dist-info", ".data")) and (n.endswith(".py") or "/" in n)})
+    return meta["Name"], meta["Version"], tops, meta.get_all("Requires-Dist") or []
+
+
+def _lock_entry(path: Path, known: dict[str, str]) -> dict[str, Any]:
+    """A pyodide-lock.json entry for a pure-Python wheel; ``known`` maps normalised to lock names."""
+    from packaging.requirements import Requirement
+
+    name, version, tops, reqs = _wheel_meta(path)
+    depends = []
+    for text in reqs:
+        req = Requirement(text)
+        if req.marker is not None and not req.marker.evaluate(PYODIDE_MARKERS):
+            continue
+        dep = known.get(_norm(req.name))
+        if dep is None:
+            raise SiteError(f"{path.name}: requirement {req.name!r} is in no wheel of the site "
+                            f"(add it to {LITE_DIR / 'site-lock.json'})")
+        depends.append(dep)
+    return {"name": _norm(name), "version": version, "file_name": path.name, "install_dir": "site",
+            "sha256": _sha256(path), "package_type": "package", "imports": tops,
+            "depends": sorted(set(depends)), "unvendored_tests": False, "shared_library": False}
+
+
+def _closure(packages: dict[str, Any], roots: Iterable[str]) -> list[str]:
+    by_norm = {_norm(k): k for k in packages}
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        key = by_norm.get(_norm(stack.pop()))
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        stack.extend(packages[key]["depends"])
+    return sorted(seen)
+
+
+def _build_wheel(root: Path, dest: Path) -> Path:
+    """This package's wheel, built by hatchling from the checkout (hatchling's wheels are reproducible)."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
+    proc = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(dest)],
+                          cwd=root, capture_output=True, text=True, env=env)
+    wheels = sorted(dest.glob("summit_lessons-*.whl"))
+    if proc.returncode != 0 or not wheels:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SiteError(f"cannot build the summit_lessons wheel: {last}")
+    return wheels[-1]
+
+
+def _pyodide_folder(spec: dict[str, Any], cache: Path, tools: Path, stage: Path, root: Path,
+                    log: list[str]) -> list[str]:
+    """Write ``stage`` = the trimmed Pyodide (core, verified builds, added wheels, merged lock)."""
+    where = str(LITE_DIR / "site-lock.json")
+    tgz = _fetch_npm(spec["pyodide"], cache, where, log)
+    builds = _fetch_pypi(spec["pyodide_builds"], cache, tools / "bin" / "python", where, log)
+    stage.mkdir(parents=True)
+    with tarfile.open(tgz) as tar:
+        official = json.load(tar.extractfile("package/pyodide-lock.json"))  # type: ignore[arg-type]
+        for name in spec["pyodide"]["core"]:
+            (stage / name).write_bytes(tar.extractfile(f"package/{name}").read())  # type: ignore[union-attr]
+    packages: dict[str, Any] = dict(official["packages"])
+
+    # Pure wheels from PyPI, from the kernel, and this package: added to (or replacing in) the lock.
+    extra: list[Path] = [_fetch_pypi(w, cache, tools / "bin" / "python", where, log) for w in spec["wheels"]]
+    kernel_pypi = next((tools / "share" / "jupyter" / "labextensions").glob(
+        "@jupyterlite/pyodide-kernel-extension/static/pypi"))
+    kernel_index = json.loads((kernel_pypi / "all.json").read_text(encoding="utf-8"))
+    digests = {f["filename"]: f["digests"]["sha256"]
+               for p in kernel_index.values() for rel in p["releases"].values() for f in rel}
+    for name in spec["kernel_wheels"]["files"]:
+        _check(kernel_pypi / name, digests[name], str(kernel_pypi / "all.json"))
+        extra.append(kernel_pypi / name)
+    extra.append(_build_wheel(root, stage.parent / "wheel"))
+    known = {_norm(k): k for k in packages}
+    for w in extra:
+        known[_norm(_wheel_meta(w)[0])] = _norm(_wheel_meta(w)[0])
+    for w in extra:
+        entry = _lock_entry(w, known)
+        for k in [k for k in packages if _norm(k) == entry["name"]]:
+            del packages[k]  # e.g. Pyodide's older tzdata: the desktop's pin replaces it
+        packages[entry["name"]] = entry
+        shutil.copyfile(w, stage / w.name)
+
+    keep = _closure(packages, [*spec["preload"], *spec["kernel_packages"]])
+    added = {_norm(w.name.split("-")[0]) for w in extra}
+    prefix = spec["pyodide_builds"]["folder"]
+    with zipfile.ZipFile(builds) as z:
+        members = set(z.namelist())
+        for key in keep:
+            entry = packages[key]
+            if entry["name"] in added:
+                continue
+            member = prefix + entry["file_name"]
+            if member not in members:
+                raise SiteError(f"{builds.name} holds no {entry['file_name']} (Pyodide package {key}); "
+                                f"keep a verified copy of it in {cache} or pin another source in {where}")
+            (stage / entry["file_name"]).write_bytes(z.read(member))
+            _check(stage / entry["file_name"], entry["sha256"], "Pyodide's official pyodide-lock.json")
+    # pyodide 0.27 checks info.version against its own: keep the official info block.
+    lock = {"info": official["info"], "packages": {k: packages[k] for k in keep}}
+    (stage / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True), encoding="utf-8")
+    return keep
+
+
+# ------------------------------------------------------------------ notebooks and pages
+
+def _write_notebooks(dest: Path, edition: str) -> list[dict[str, Any]]:
+    import nbformat
+
+    from .editions import make_edition
+    from .lessons import lesson_metas, notebook_paths
+
+    dest.mkdir(parents=True)
+    paths = notebook_paths()
+    for path in paths:
+        nb = make_edition(nbformat.read(path, as_version=4), edition)
+        nbformat.write(nb, dest / path.name)
+    return lesson_metas(paths)
+
+
+def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
+    """The site's first page: the lesson map, each lesson opening in JupyterLite, and how to save work."""
+    from .lessons import lesson_map_html
+
+    table = lesson_map_html(metas=metas, link_suffix=None,
+                            caption=f"The {len(metas)} lessons ({edition} edition): open one to run it")
+    # Titles link into JupyterLab inside the site; the lesson map builder stays the package's one.
+    for m in metas:
+        title = html.escape(m["title"])
+        link = f'<a href="lab/index.html?path={html.escape(m["file_stem"], quote=True)}.ipynb">{title}</a>'
+        table = table.replace(f'<th scope="row">{title}</th>', f'<th scope="row">{link}</th>', 1)
+    css = ("body{font:1rem/1.5 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
+           "table{border-collapse:collapse}th,td{border:1px solid #767676;padding:.4rem;text-align:left;"
+           "vertical-align:top}caption{font-weight:bold;text-align:left;padding:.4rem 0}"
+           "a{color:#0b57a4}.sl-warning{border:3px solid #b35900;padding:.5rem 1rem}"
+           ".sl-warning strong{color:#7a3d00}")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Anchorage summit lessons in the browser</title><style>{css}</style>
+<!-- JupyterLite's pages read their settings up the folder tree, this page's included (it must hold this block). -->
+<script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{{}}</script></head>
+<body><main>
+<h1>Anchorage summit lessons in the browser</h1>
+<p id="sl-file-warning" class="sl-warning" hidden><strong>Warning:</strong> this page was opened as a file
+(its address starts with <code>file://</code>), and a browser cannot start the Python kernel from a file.
+Serve the folder instead: run <code>python serve.py</code> in it (or <code>python -m http.server</code>)
+and open the address it prints.</p>
+<p>The lessons run in this browser: Python, pandas, matplotlib and the interactive widgets are part of
+the site, so nothing is installed and no internet connection is used. The first lesson you open takes
+about half a minute to start Python; later ones start faster.</p>
+<h2>Lesson map</h2>
+{table}
+<h2>How to run a lesson</h2>
+<ol><li>Open a lesson from the map above.</li>
+<li>Wait until the kernel status at the top right reads <em>Idle</em>, then choose
+<strong>Run → Run All Cells</strong>.</li>
+<li>Use the explorers and self-check quizzes; write your answers in the cells marked <strong>Your answer</strong>.</li></ol>
+<h2>Saving and handing in your work</h2>
+<p>Your changes are saved in this browser's own storage on this computer, and they are there when you
+come back with the same browser. They are not on any server, and clearing the browser's data or using
+another computer or browser starts from a fresh copy.</p>
+<p>To keep a notebook or hand it in, download it: in the lesson choose <strong>File → Download</strong>
+(or right-click the notebook in the file list on the left and choose <strong>Download</strong>). You get a
+<code>.ipynb</code> file that opens in any Jupyter.</p>
+<h2>For teachers</h2>
+<p><a href="lab/index.html">Open the file list in JupyterLab</a> to see every notebook of the site.</p>
+</main>
+<script>if (location.protocol === "file:") document.getElementById("sl-file-warning").hidden = false;</script>
+</body></html>
+"""
+
+
+SERVE_PY = '''"""Serve this folder so a browser can run the lessons: python serve.py [--port 8000] [--bind 0.0.0.0]."""
+import argparse
+import functools
+import http.server
+import os
+
+parser = argparse.ArgumentParser(description=__doc__)
+parser.add_argument("--port", type=int, default=8000)
+parser.add_argument("--bind", default="127.0.0.1", help="0.0.0.0 to serve a classroom network")
+args = parser.parse_args()
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=os.path.dirname(os.path.abspath(__file__)))
+handler.func.extensions_map = {**handler.func.extensions_map, ".wasm": "application/wasm", ".mjs": "text/javascript"}
+with http.server.ThreadingHTTPServer((args.bind, args.port), handler) as httpd:
+    print(f"serving the lessons at http://{'localhost' if args.bind == '127.0.0.1' else args.bind}:{args.port}/ (Ctrl+C stops)")
+    httpd.serve_forever()
+'''
+
+
+# ------------------------------------------------------------------ the build
+
+def default_tools() -> Path:
+    """The tool environment holding ``jupyter lite`` (``$SUMMIT_LESSONS_LITE_TOOLS`` or ``.venv-lite``)."""
+    env = os.environ.get("SUMMIT_LESSONS_LITE_TOOLS")
+    return Path(env) if env else source_root() / ".venv-lite"
+
+
+def default_cache() -> Path:
+    """Where downloads are kept between builds (``$SUMMIT_LESSONS_LITE_CACHE`` or build/lite-cache)."""
+    env = os.environ.get("SUMMIT_LESSONS_LITE_CACHE")
+    return Path(env) if env else source_root() / "build" / "lite-cache"
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != KEY_FILE)
+
+
+#: A file in the built site naming everything it was built from; same key, nothing to rebuild.
+KEY_FILE = ".summit-lessons-site"
+
+
+def build_key(root: Path, edition: str, tools: Path) -> str:
+    """A digest of everything a site is built from: pins, config, the package (code, data, lessons), tools."""
+    h = hashlib.sha256(f"{edition}\n{tools.resolve()}\n".encode())
+    for folder in (root / LITE_DIR, package_dir()):
+        for p in sorted(folder.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                h.update(f"{p.relative_to(folder).as_posix()}\n".encode())
+                h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "student", *,
+               cache: str | os.PathLike[str] | None = None, tools: str | os.PathLike[str] | None = None,
+               force: bool = False) -> SiteReport:
+    """Build the JupyterLite site into ``out``; the previous site stays until the new one is complete.
+
+    When ``out`` was built from the same inputs (see :func:`build_key`) nothing is rebuilt unless ``force``.
+    """
+    from .editions import EDITIONS
+
+    if edition not in EDITIONS:
+        raise SiteError(f"unknown edition {edition!r}: use student or teacher")
+    start = time.perf_counter()
+    root = source_root()
+    spec = json.loads((root / LITE_DIR / "site-lock.json").read_text(encoding="utf-8"))
+    tools_dir = Path(tools) if tools else default_tools()
+    jupyter = tools_dir / "bin" / "jupyter"
+    if not jupyter.exists():
+        raise SiteError(f"{jupyter} not found: make the tool environment with `make lite-tools` "
+                        f"(pip install --require-hashes -r {LITE_DIR / 'build-tools.txt'})")
+    cache_dir = (Path(cache) if cache else default_cache()).resolve()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report = SiteReport(out=out)
+    key = build_key(root, edition, tools_dir)
+    if not force and (out / KEY_FILE).is_file() and (out / KEY_FILE).read_text(encoding="utf-8") == key:
+        report.unchanged = True  # the same inputs give the same files: keep them
+        report.files = _files(out)
+        report.size = sum(p.stat().st_size for p in report.files)
+        report.packages = sorted(json.loads((out / "static" / "pyodide" / "pyodide-lock.json")
+                                            .read_text(encoding="utf-8"))["packages"])
+        report.seconds = time.perf_counter() - start
+        return report
+
+    with tempfile.TemporaryDirectory(prefix=".site-", dir=out.parent) as tmp:
+        work = Path(tmp)
+        lite = work / "lite"
+        lite.mkdir()
+        shutil.copyfile(root / LITE_DIR / "jupyter-lite.json", lite / "jupyter-lite.json")
+        shutil.copyfile(root / LITE_DIR / "overrides.json", lite / "overrides.json")
+        report.packages = _pyodide_folder(spec, cache_dir, tools_dir, lite / "static" / "pyodide", root,
+                                          report.downloaded)
+        metas = _write_notebooks(work / "files", edition)
+        built = work / "site"
+        env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
+        proc = subprocess.run([str(jupyter), "lite", "build", "--lite-dir", str(lite), "--output-dir", str(built),
+                               "--contents", str(work / "files"), "--apps", "lab",
+                               "--no-sourcemaps", "--no-unused-shared-packages",
+                               "--settings-overrides", str(lite / "overrides.json")],
+                              cwd=work, capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+            if os.environ.get("SUMMIT_LESSONS_LITE_DEBUG"):
+                print(proc.stdout, proc.stderr, file=sys.stderr)
+            raise SiteError(f"jupyter lite build failed: {lines[-1] if lines else 'no output'}")
+        for stray in (".jupyterlite.doit.db",):
+            (built / stray).unlink(missing_ok=True)
+        (built / "index.html").write_text(landing_page(metas, edition), encoding="utf-8")
+        (built / "serve.py").write_text(SERVE_PY, encoding="utf-8")
+        (built / KEY_FILE).write_text(key, encoding="utf-8")
+        for p in [built, *built.rglob("*")]:
+            os.utime(p, (EPOCH, EPOCH), follow_symlinks=False)
+        # Swap in the new site only now: a failed build leaves the previous one whole.
+        old = work / "old"
+        if out.exists():
+            out.rename(old)
+        built.rename(out)
+    report.files = _files(out)
+    report.size = sum(p.stat().st_size for p in report.files)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def write_zip(site: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
+    """The site as one zip (files in a ``summit-lessons-site/`` folder, fixed dates, same bytes each time)."""
+    site, dest = Path(site), Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+        for p in _files(site):
+            info = zipfile.ZipInfo(f"summit-lessons-site/{p.relative_to(site).as_posix()}", (2025, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, p.read_bytes())
+    tmp.replace(dest)
+    return dest
+
+
+def sizes(site: str | os.PathLike[str]) -> dict[str, int]:
+    """Bytes per part of a built site: Pyodide core, Python packages, JupyterLite app, lessons, total."""
+    site = Path(site)
+    parts = {"pyodide core": 0, "python packages": 0, "jupyterlite app": 0, "lessons": 0}
+    for p in _files(site):
+        rel = p.relative_to(site).as_posix()
+        if rel.startswith("static/pyodide/"):
+            key = "python packages" if p.suffix in (".whl", ".zip") and p.name != "python_stdlib.zip" else "pyodide core"
+        elif rel.startswith("files/") or rel.endswith(".ipynb") or rel.startswith("api/"):
+            key = "lessons"
+        else:
+            key = "jupyterlite app"
+        parts[key] += p.stat().st_size
+    parts["total"] = sum(parts.values())
+    return parts

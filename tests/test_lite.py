@@ -1,0 +1,214 @@
+"""The JupyterLite site, built for real and run in Debian's headless Chromium with no network.
+
+The site is built once (``summit-lessons site``, downloads from the cache after the first run),
+served by its own ``serve.py`` on 127.0.0.1, and opened in Chromium with every request to any
+other address aborted (and recorded: the tests assert none was attempted), a dead proxy and a
+host resolver that knows no name, so requests from web workers cannot reach out either.
+
+Screenshots go to build/screenshots/lite-*.png.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from litebrowser import CHROMIUM, Visit, chromium, open_lesson, run_all, serve
+
+pytestmark = [pytest.mark.lite, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "build" / "screenshots"
+TOOLS = ROOT / ".venv-lite"
+LESSONS = ["00_start_here", "01_background", "02_summit_day", "03_aftermath", "04_analysis", "05_two_accounts"]
+
+
+def _need(path: Path | str, why: str) -> None:
+    if not Path(path).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(why + " — on CI the lite checks must run")
+        pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    _need(TOOLS / "bin" / "jupyter", "the JupyterLite tools are missing: run `make lite-tools`")
+    out = tmp_path_factory.mktemp("lite") / "site"
+    proc = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "site", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def served(site: Path) -> Iterator[str]:
+    with serve(site) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    _need(CHROMIUM, "Debian's chromium is not installed: run `make browser`")
+    with chromium() as b:
+        yield b
+
+
+# ------------------------------------------------------------------ the build itself
+
+
+def test_site_holds_lessons_pinned_pyodide_and_no_pypi(site: Path):
+    config = json.loads((site / "jupyter-lite.json").read_text(encoding="utf-8"))["jupyter-config-data"]
+    kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    assert kernel["disablePyPIFallback"] is True
+    assert kernel["pyodideUrl"] == "./static/pyodide/pyodide.js"
+    assert "summit_lessons" in kernel["loadPyodideOptions"]["packages"]
+    lock = json.loads((site / "static" / "pyodide" / "pyodide-lock.json").read_text(encoding="utf-8"))
+    assert lock["info"]["version"] == "0.27.7"
+    for entry in lock["packages"].values():  # every package the lock names is in the site, unchanged
+        from summit_lessons.litesite import _sha256
+
+        assert _sha256(site / "static" / "pyodide" / entry["file_name"]) == entry["sha256"], entry["name"]
+    assert {"pandas", "matplotlib", "ipywidgets", "summit-lessons"} <= set(lock["packages"])
+    assert "scipy" not in lock["packages"]  # only what the lessons import
+    student = sorted(p.name for p in (site / "files").glob("*.ipynb"))
+    assert student == [f"{n}.ipynb" for n in LESSONS]
+    nb = json.loads((site / "files" / "02_summit_day.ipynb").read_text(encoding="utf-8"))
+    tags = [t for c in nb["cells"] for t in c.get("metadata", {}).get("tags", [])]
+    assert "solution" not in tags and "instructor" not in tags and "answer" in tags
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="lab/index.html?path=02_summit_day.ipynb"' in index
+    assert "File → Download" in index and "file://" in index
+    from summit_lessons.litesite import sizes
+
+    assert sizes(site)["total"] <= 70_000_000
+
+
+def test_two_builds_give_the_same_files(site: Path, tmp_path: Path):
+    again = tmp_path / "again"
+    proc = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "site", "--out", str(again)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "0 files downloaded" in proc.stdout  # the cache serves a second build
+
+    def digest(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    a, b = digest(site), digest(again)
+    assert sorted(a) == sorted(b)
+    assert [k for k in a if a[k] != b[k]] == []
+
+
+def test_a_tampered_download_stops_the_build_with_one_line(tmp_path: Path):
+    _need(TOOLS / "bin" / "jupyter", "the JupyterLite tools are missing: run `make lite-tools`")
+    from summit_lessons.litesite import default_cache
+
+    cache = tmp_path / "cache"
+    shutil.copytree(default_cache(), cache)
+    wheel = cache / "comm-0.2.3-py3-none-any.whl"
+    wheel.write_bytes(wheel.read_bytes() + b"\0")
+    out = tmp_path / "site"
+    (out / "keep").parent.mkdir()
+    (out / "keep").write_text("previous site")
+    proc = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "site", "--out", str(out), "--cache", str(cache)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "comm-0.2.3-py3-none-any.whl: sha256" in lines[0] and "does not match" in lines[0]
+    assert (out / "keep").read_text() == "previous site"
+
+
+def test_zip_holds_the_site_and_its_serve_script(site: Path, tmp_path: Path):
+    from summit_lessons.litesite import write_zip
+
+    a = write_zip(site, tmp_path / "a.zip")
+    b = write_zip(site, tmp_path / "b.zip")
+    assert a.read_bytes() == b.read_bytes()
+    names = zipfile.ZipFile(a).namelist()
+    assert "summit-lessons-site/serve.py" in names and "summit-lessons-site/index.html" in names
+    assert "summit-lessons-site/files/02_summit_day.ipynb" in names
+
+
+# ------------------------------------------------------------------ in the browser
+
+
+def test_landing_page_opens_the_lesson_map_and_warns_about_file_urls(browser, served, site):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    v = Visit(browser, served)
+    v.page.goto(served + "/", wait_until="load")
+    assert v.page.locator("h1").count() == 1
+    assert v.page.locator("table caption").inner_text().startswith("The 6 lessons")
+    assert not v.page.locator("#sl-file-warning").is_visible()
+    v.page.screenshot(path=str(SHOTS / "lite-landing.png"), full_page=True)
+    v.page.get_by_role("link", name="The summit day: 15 August 2025 in Anchorage").click()
+    v.page.wait_for_url("**/lab/index.html?path=02_summit_day.ipynb*")
+    v.page.locator(".jp-Notebook").first.wait_for(timeout=180_000)
+    v.close()
+    assert v.blocked == [] and v.errors == []
+    f = Visit(browser, "file://")
+    f.page.goto((site / "index.html").as_uri(), wait_until="load")
+    assert f.page.locator("#sl-file-warning").is_visible()
+    f.close()
+
+
+def test_lesson_02_runs_and_its_widgets_respond(browser, served):
+    v = Visit(browser, served)
+    page = v.page
+    open_lesson(v, "02_summit_day")
+    state = run_all(v)
+    page.screenshot(path=str(SHOTS / "lite-02-after-run-all.png"))
+    assert state["errors"] == [] and state["pending"] == 0, state
+
+    explorer = page.locator(".sl-timeline-explorer").first
+    explorer.wait_for(timeout=30_000)
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    status = explorer.locator(".sl-status")
+    page.wait_for_function("el => el.innerText.includes('Showing')", arg=status.element_handle(), timeout=30_000)
+    before = status.inner_text()
+    # Clock: Anchorage → UTC moves every tick label of the one-day axis.
+    ticks = lambda: explorer.locator("svg text").all_inner_texts()  # noqa: E731
+    axis_before = ticks()
+    clock = explorer.locator("select").filter(has=page.locator("option", has_text="UTC")).first
+    clock.select_option(label="UTC")
+    page.wait_for_function("([el, old]) => Array.from(el.querySelectorAll('svg text')).map(t => t.textContent).join('|') !== old",
+                           arg=[explorer.element_handle(), "|".join(axis_before)], timeout=20_000)
+    assert ticks() != axis_before
+    page.screenshot(path=str(SHOTS / "lite-02-explorer-utc.png"))
+    # A filter: a person narrows the events and the status line says so.
+    person = explorer.locator("select").filter(has=page.locator("option", has_text="Anyone")).first
+    person.select_option(index=1)
+    page.wait_for_function("([el, old]) => el.innerText !== old", arg=[status.element_handle(), before], timeout=20_000)
+    assert status.inner_text() != before
+    explorer.get_by_role("button", name="Reset filters").click()
+    page.wait_for_function("([el, old]) => el.innerText === old", arg=[status.element_handle(), before], timeout=20_000)
+    # The date pickers show real dates (a type=date input holding the first event's day).
+    dates = explorer.locator("input[type=date]")
+    assert dates.count() == 2 and dates.first.input_value().startswith("2025-08-15")
+
+    quiz = page.locator(".sl-quiz .sl-quiz-question").first
+    quiz.evaluate("e => e.scrollIntoView({block: 'start'})")
+    quiz.locator("input[type=radio]").first.check()
+    quiz.get_by_role("button", name="Check").click()
+    feedback = quiz.locator(".sl-feedback")
+    page.wait_for_function("el => /Correct|Not quite/.test(el.innerText)", arg=feedback.element_handle(), timeout=20_000)
+    page.screenshot(path=str(SHOTS / "lite-02-quiz-feedback.png"))
+    v.close()
+    assert v.blocked == [], v.blocked
+    assert v.errors == [], v.errors
+
+
+@pytest.mark.parametrize("lesson", [n for n in LESSONS if n != "02_summit_day"])
+def test_every_lesson_runs_in_the_site(browser, served, lesson):
+    v = Visit(browser, served)
+    open_lesson(v, lesson)
+    state = run_all(v)
+    v.page.screenshot(path=str(SHOTS / f"lite-{lesson}.png"))
+    v.close()
+    assert state["errors"] == [] and state["pending"] == 0, f"{lesson}: {state}"
+    assert v.blocked == [], v.blocked
