@@ -29,7 +29,9 @@ test: setup browser  ## everything CI runs: data check, unit tests, strict nbval
 	$(BIN)/summit-lessons validate data
 	rm -rf build/student-notebooks
 	$(BIN)/summit-lessons notebooks build/student-notebooks --edition student
-	$(BIN)/pytest $(XDIST) $(NBVAL) tests notebooks build/student-notebooks
+	$(BIN)/pytest $(XDIST) $(NBVAL) tests notebooks
+	$(BIN)/pytest $(XDIST) --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize-student.cfg \
+	  build/student-notebooks
 
 execute: setup  ## refresh the stored outputs of every notebook (after a data or helper change)
 	$(BIN)/python -m summit_lessons.execute notebooks/[0-9][0-9]_*.ipynb
