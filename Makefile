@@ -63,7 +63,9 @@ test: setup $(VENV)/.stamp-test $(VENV)/.stamp-hub $(CHP) browser lite-tools  ##
 	$(BIN)/summit-lessons validate data
 	rm -rf build/student-notebooks
 	$(BIN)/summit-lessons notebooks build/student-notebooks --edition student
-	$(BIN)/pytest $(XDIST) $(NBVAL) tests notebooks build/student-notebooks
+	$(BIN)/pytest $(XDIST) $(NBVAL) tests notebooks
+	$(BIN)/pytest $(XDIST) --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize-student.cfg \
+	  build/student-notebooks
 
 execute: setup  ## refresh the stored outputs of every notebook (after a data or helper change)
 	$(BIN)/python -m summit_lessons.execute notebooks/[0-9][0-9]_*.ipynb

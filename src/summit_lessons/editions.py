@@ -7,7 +7,8 @@ between them.
 - **student**: no ``solution`` or ``instructor`` cells; after every exercise (its statement, hint
   and ``check`` cell) an empty markdown cell tagged ``answer`` for the learner's own answer. Hints
   stay folded (they are ``<details>`` in the lesson); stored outputs stay, so every table, figure and
-  widget snapshot shows before anything runs.
+  widget snapshot shows before anything runs, except the teacher-only block of a snapshot
+  (``<details class="sl-answer">``: quiz answers, claim verdicts), which is removed as in the handouts.
 - **teacher**: every cell; solution and instructor cells collapsed until opened. JupyterLab 4
   collapses a cell's input with ``metadata.jupyter.source_hidden`` and its outputs with
   ``outputs_hidden``, and shows the *first line of the source* on the collapsed bar. A code
@@ -25,6 +26,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -42,6 +44,8 @@ EXERCISE_PARTS = frozenset({"hint", "check"}) | HIDDEN_TAGS
 #: The first line of a collapsed markdown cell in the teacher edition: what JupyterLab shows on its bar.
 FOLD_LABELS = {"solution": "<!-- Solution: click to open -->", "instructor": "<!-- Instructor note: click to open -->"}
 MANIFEST = ".summit-lessons.json"
+#: The part of a widget's stored snapshot that only the teacher sees (quiz answers, claim verdicts).
+TEACHER_ONLY_HTML = re.compile(r'<details class="sl-answer">.*?</details>', re.S)
 
 
 def _tags(cell: Any) -> set[str]:
@@ -86,10 +90,22 @@ def make_edition(nb: Any, edition: str) -> Any:
             if edition == "student":
                 continue
             _fold(cell, "solution" if "solution" in tags else "instructor")
+        if edition == "student" and cell.cell_type == "code":
+            _drop_teacher_only_html(cell)
         cells.append(cell)
     close_exercise()
     nb.cells = cells
     return nb
+
+
+def _drop_teacher_only_html(cell: Any) -> None:
+    """A stored widget snapshot keeps quiz answers in a teacher-only block: not in a student's copy."""
+    for out in cell.get("outputs", []):
+        html = out.get("data", {}).get("text/html")
+        if isinstance(html, list):
+            html = "".join(html)
+        if html and "sl-answer" in html:
+            out["data"]["text/html"] = TEACHER_ONLY_HTML.sub("", html)
 
 
 def _fold(cell: Any, kind: str) -> None:
