@@ -123,7 +123,7 @@ def test_every_handout_pdf_has_its_title_footer_page_numbers_and_credit_line(pri
     assert "SOLUTION-MARKER" in key and "INSTRUCTOR-MARKER" in key
 
 
-def test_combined_pdf_has_a_contents_page_bookmarks_and_page_labels(printed):
+def test_combined_pdf_has_a_contents_page_and_bookmarks(printed):
     from pypdf import PdfReader
 
     out = printed / "one"
@@ -139,7 +139,8 @@ def test_combined_pdf_has_a_contents_page_bookmarks_and_page_labels(printed):
     assert "Contents" in contents and "CC BY-SA 4.0" in contents
     assert f"{titles[0]} 2 {len(parts[0].pages)}" in contents  # title, first page, pages
     assert f"{titles[1]} {2 + len(parts[0].pages)} {len(parts[1].pages)}" in contents
-    assert reader.page_labels[0] == "Contents i" and reader.page_labels[1] == "Alpha, page 1"
+    # The viewer's page numbers are the file's, as on the contents page.
+    assert reader.page_labels[:3] == ["1", "2", "3"]
     # A lesson's pages follow the contents unchanged: its own footer still counts its own pages.
     assert _text(reader.pages[1]) == _text(parts[0].pages[0])
 

@@ -5,7 +5,7 @@ gives (worksheet lines, kept-together tables, the credit line and "page N of M" 
 margins). Chromium is driven through Playwright when that package is installed (one browser for
 the whole build) and otherwise through ``chromium --print-to-pdf``. pypdf then gives each PDF a
 fixed title and no creation date, so two builds of the same pages give the same bytes, and
-combines an edition into one PDF with a contents page, bookmarks and page labels.
+combines an edition into one PDF with a contents page and bookmarks.
 """
 from __future__ import annotations
 
@@ -216,7 +216,7 @@ footer counts its own pages)</caption>
 
 def combine(printer: Printer, parts: Sequence[Part], dest: Path, title: str, intro: str, *,
             credits: str, page_css: str) -> int:
-    """One PDF of ``parts`` after a contents page; bookmarks and page labels name each part.
+    """One PDF of ``parts`` after a contents page; a bookmark names each part.
 
     Returns the number of pages.
     """
@@ -238,14 +238,12 @@ def combine(printer: Printer, parts: Sequence[Part], dest: Path, title: str, int
         contents_pages = len(contents.pages)
     writer = PdfWriter()
     writer.append(contents)
+    # No page labels: a viewer then numbers the pages of the file, as the contents page does.
     writer.add_outline_item(title="Contents", page_number=0)
-    writer.set_page_label(page_index_from=0, page_index_to=contents_pages - 1, style="/r", prefix="Contents ")
     for p in parts:
         first = len(writer.pages)
         writer.append(PdfReader(p.pdf), import_outline=False)
         writer.add_outline_item(title=p.title, page_number=first)
-        writer.set_page_label(page_index_from=first, page_index_to=first + p.pages - 1, style="/D",
-                              prefix=f"{p.title.split(':')[0]}, page ")
     _finish(writer, title, dest)
     return len(writer.pages)
 
