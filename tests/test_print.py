@@ -282,3 +282,21 @@ def test_teacher_edition_of_02_has_no_half_empty_pages(real_handouts, tmp_path):
                     str(SHOTS / "pdf-student-02-page")], check=True)
     text = " ".join(_text(p) for p in PdfReader(pdf).pages)
     assert "Self-check" in text and "Answer (teacher edition)" in text
+
+
+def test_links_in_the_pdfs_lead_to_the_sibling_pdfs(printed):
+    from pypdf import PdfReader
+
+    out = printed / "one"
+    uris = []
+    for page in PdfReader(out / "index.pdf").pages:
+        for annot in page.get("/Annots") or []:
+            action = annot.get_object().get("/A")
+            if action is not None and "/URI" in action:
+                uris.append(str(action["/URI"]))
+    local = [u for u in uris if not u.startswith("https://")]
+    assert "student/01_alpha.pdf" in local and "key/index.pdf" in local, uris
+    assert all(u.endswith(".pdf") and not u.startswith(("file:", "/")) for u in local), local
+    text = " ".join(_text(p) for p in PdfReader(out / "index.pdf").pages)
+    squeezed = text.replace(" ", "")  # a printed address wraps anywhere in a narrow column
+    assert "(student/01_alpha.pdf)" in squeezed and ".html)" not in squeezed

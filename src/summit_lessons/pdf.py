@@ -29,6 +29,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 #: Paper sizes by their command-line name, as CSS ``@page { size }`` values.
 PAPERS = {"a4": "A4", "letter": "letter"}
+_LOCAL_HTML = re.compile(r'href="([^":#]+)\.html(#[^"]*)?"')
 _PRODUCER = "summit_lessons handouts (printed by Chromium, finished with pypdf)"
 
 
@@ -66,8 +67,9 @@ def pdf_unavailable() -> str | None:
 
 def _print_copy(page: Path, paper: str) -> Path:
     """A hidden copy of ``page`` beside it with the paper size set (the page itself sets none,
-    so a teacher's own print dialog keeps its paper)."""
-    text = page.read_text(encoding="utf-8")
+    so a teacher's own print dialog keeps its paper) and local links pointing at PDFs."""
+    # In the PDF set a link to a sibling page leads to that page's PDF (and prints its name).
+    text = _LOCAL_HTML.sub(r'href="\1.pdf\2"', page.read_text(encoding="utf-8"))
     size = f"<style>@page {{ size: {PAPERS[paper]}; }}</style>\n</head>"
     fd, name = tempfile.mkstemp(prefix=".print-", suffix=".html", dir=page.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -147,7 +149,7 @@ def _relative_links(writer: Any, base: str) -> None:
             action = ref.get_object().get("/A")
             uri = action.get("/URI") if action is not None else None
             if isinstance(uri, str) and uri.startswith(base):
-                rel = re.sub(r"\.html(#|$)", r".pdf\1", uri[len(base):])
+                rel = uri[len(base):]
                 action[NameObject("/URI")] = TextStringObject(rel)
 
 
