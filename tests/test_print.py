@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -123,7 +124,7 @@ def test_every_handout_pdf_has_its_title_footer_page_numbers_and_credit_line(pri
     assert "SOLUTION-MARKER" in key and "INSTRUCTOR-MARKER" in key
 
 
-def test_combined_pdf_has_a_contents_page_bookmarks_and_page_labels(printed):
+def test_combined_pdf_has_a_contents_page_and_bookmarks(printed):
     from pypdf import PdfReader
 
     out = printed / "one"
@@ -139,9 +140,16 @@ def test_combined_pdf_has_a_contents_page_bookmarks_and_page_labels(printed):
     assert "Contents" in contents and "CC BY-SA 4.0" in contents
     assert f"{titles[0]} 2 {len(parts[0].pages)}" in contents  # title, first page, pages
     assert f"{titles[1]} {2 + len(parts[0].pages)} {len(parts[1].pages)}" in contents
-    assert reader.page_labels[0] == "Contents i" and reader.page_labels[1] == "Alpha, page 1"
-    # A lesson's pages follow the contents unchanged: its own footer still counts its own pages.
-    assert _text(reader.pages[1]) == _text(parts[0].pages[0])
+    # The viewer's page numbers are the file's, as on the contents page.
+    assert reader.page_labels[:3] == ["1", "2", "3"]
+    # In the combined file every footer counts the file's pages, as the contents page does.
+    total = len(reader.pages)
+    for i, page in enumerate(reader.pages, 1):
+        assert f"page {i} of {total}" in _text(page), (i, _text(page)[-200:])
+    second = _text(reader.pages[1 + len(parts[0].pages)])
+    assert "Beta: a second fixture lesson (Teacher edition)" in second
+    numbers = re.compile(r"page \d+ of \d+")
+    assert numbers.sub("", _text(reader.pages[1])) == numbers.sub("", _text(parts[0].pages[0]))  # else the same page
 
 
 def test_two_pdf_builds_give_the_same_bytes(printed):
@@ -281,3 +289,21 @@ def test_teacher_edition_of_02_has_no_half_empty_pages(real_handouts, tmp_path):
                     str(SHOTS / "pdf-student-02-page")], check=True)
     text = " ".join(_text(p) for p in PdfReader(pdf).pages)
     assert "Self-check" in text and "Answer (teacher edition)" in text
+
+
+def test_links_in_the_pdfs_lead_to_the_sibling_pdfs(printed):
+    from pypdf import PdfReader
+
+    out = printed / "one"
+    uris = []
+    for page in PdfReader(out / "index.pdf").pages:
+        for annot in page.get("/Annots") or []:
+            action = annot.get_object().get("/A")
+            if action is not None and "/URI" in action:
+                uris.append(str(action["/URI"]))
+    local = [u for u in uris if not u.startswith("https://")]
+    assert "student/01_alpha.pdf" in local and "key/index.pdf" in local, uris
+    assert all(u.endswith(".pdf") and not u.startswith(("file:", "/")) for u in local), local
+    text = " ".join(_text(p) for p in PdfReader(out / "index.pdf").pages)
+    squeezed = text.replace(" ", "")  # a printed address wraps anywhere in a narrow column
+    assert "(student/01_alpha.pdf)" in squeezed and ".html)" not in squeezed

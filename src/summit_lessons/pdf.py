@@ -5,7 +5,7 @@ gives (worksheet lines, kept-together tables, the credit line and "page N of M" 
 margins). Chromium is driven through Playwright when that package is installed (one browser for
 the whole build) and otherwise through ``chromium --print-to-pdf``. pypdf then gives each PDF a
 fixed title and no creation date, so two builds of the same pages give the same bytes, and
-combines an edition into one PDF with a contents page, bookmarks and page labels.
+combines an edition into one PDF with a contents page and bookmarks.
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 #: Paper sizes by their command-line name, as CSS ``@page { size }`` values.
 PAPERS = {"a4": "A4", "letter": "letter"}
+_LOCAL_HTML = re.compile(r'href="([^":#]+)\.html(#[^"]*)?"')
 _PRODUCER = "summit_lessons handouts (printed by Chromium, finished with pypdf)"
 
 
@@ -64,11 +65,12 @@ def pdf_unavailable() -> str | None:
     return None
 
 
-def _print_copy(page: Path, paper: str) -> Path:
+def _print_copy(page: Path, paper: str, extra_css: str = "") -> Path:
     """A hidden copy of ``page`` beside it with the paper size set (the page itself sets none,
-    so a teacher's own print dialog keeps its paper)."""
-    text = page.read_text(encoding="utf-8")
-    size = f"<style>@page {{ size: {PAPERS[paper]}; }}</style>\n</head>"
+    so a teacher's own print dialog keeps its paper) and local links pointing at PDFs."""
+    # In the PDF set a link to a sibling page leads to that page's PDF (and prints its name).
+    text = _LOCAL_HTML.sub(r'href="\1.pdf\2"', page.read_text(encoding="utf-8"))
+    size = f"<style>@page {{ size: {PAPERS[paper]}; }}\n{extra_css}</style>\n</head>"
     fd, name = tempfile.mkstemp(prefix=".print-", suffix=".html", dir=page.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text.replace("</head>", size, 1))
@@ -108,9 +110,9 @@ class Printer:
             self._pw.stop()
         self._browser = self._pw = None
 
-    def pdf_bytes(self, page: Path) -> bytes:
-        """``page`` (an HTML file) printed to PDF on this printer's paper."""
-        copy = _print_copy(page, self.paper)
+    def pdf_bytes(self, page: Path, extra_css: str = "") -> bytes:
+        """``page`` (an HTML file) printed to PDF on this printer's paper, ``extra_css`` added last."""
+        copy = _print_copy(page, self.paper, extra_css)
         try:
             if self._browser is not None:
                 ctx = self._browser.new_context()
@@ -138,7 +140,7 @@ class Printer:
 
 # ------------------------------------------------------------------ finishing with pypdf
 
-def _relative_links(writer: Any, base: str) -> None:
+def _relative_links(writer: Any, base: str, prefix: str = "") -> None:
     """Links to sibling pages point at their PDFs, relative, not at the build's temporary folder."""
     from pypdf.generic import NameObject, TextStringObject
 
@@ -147,7 +149,7 @@ def _relative_links(writer: Any, base: str) -> None:
             action = ref.get_object().get("/A")
             uri = action.get("/URI") if action is not None else None
             if isinstance(uri, str) and uri.startswith(base):
-                rel = re.sub(r"\.html(#|$)", r".pdf\1", uri[len(base):])
+                rel = prefix + uri[len(base):]
                 action[NameObject("/URI")] = TextStringObject(rel)
 
 
@@ -184,6 +186,7 @@ class Part:
     title: str
     pdf: Path
     pages: int
+    html: Path | None = None
     start: int = 0
 
 
@@ -202,8 +205,8 @@ def _contents_html(title: str, intro: str, parts: Sequence[Part], credits: str, 
 <body class="sl-handout sl-contents"><main>
 <h1>{html.escape(title)}</h1>
 <p>{html.escape(intro)}</p>
-<table><caption>Contents: each part starts on the page given (pages of this file; each part's own
-footer counts its own pages)</caption>
+<table><caption>Contents: the page each part starts on, as numbered at the foot of every page of
+this file</caption>
 <thead><tr><th scope="col">Part</th><th scope="col">Starts on page</th><th scope="col">Pages</th></tr></thead>
 <tbody>
 {rows}
@@ -214,23 +217,48 @@ footer counts its own pages)</caption>
 """
 
 
+def _numbering(total: int, start: int = 1) -> str:
+    # The first page counts from ``start`` (an increment on :first replaces the automatic one).
+    first = f"@page :first {{ counter-increment: page {start}; }}\n" if start != 1 else ""
+    return f'@page {{ @bottom-right {{ content: "page " counter(page) " of {total}"; }} }}\n{first}'
+
+
+def _renumbered(printer: Printer, part: Part, total: int, dest: Path) -> Any:
+    from pypdf import PdfReader, PdfWriter
+
+    if part.html is not None:
+        again = PdfWriter(clone_from=PdfReader(io.BytesIO(printer.pdf_bytes(part.html, _numbering(total, part.start)))))
+        if len(again.pages) == part.pages:
+            # Links relative to the combined file, which sits above the part's folder.
+            prefix = os.path.relpath(part.html.parent, dest.parent).replace(os.sep, "/")
+            _relative_links(again, part.html.parent.resolve().as_uri() + "/", "" if prefix == "." else prefix + "/")
+            body = io.BytesIO()
+            again.write(body)
+            return PdfReader(body)
+    return PdfReader(part.pdf)
+
+
 def combine(printer: Printer, parts: Sequence[Part], dest: Path, title: str, intro: str, *,
             credits: str, page_css: str) -> int:
-    """One PDF of ``parts`` after a contents page; bookmarks and page labels name each part.
+    """One PDF of ``parts`` after a contents page; a bookmark names each part.
 
-    Returns the number of pages.
+    Each part is printed again so that its footer counts the pages of the whole file ("page 29
+    of 92", as the contents page gives them); a part whose reprint paginates differently keeps
+    its own PDF. Returns the number of pages.
     """
     from pypdf import PdfReader, PdfWriter
 
     contents_pages = 1
+    total = 0
     for _ in range(3):  # the contents page fixes every start page; it is almost always one page
         start = contents_pages + 1
         for p in parts:
             p.start, start = start, start + p.pages
+        total = start - 1
         page = dest.with_name(f".{dest.stem}-contents.html")
         page.write_text(_contents_html(title, intro, parts, credits, page_css), encoding="utf-8")
         try:
-            contents = PdfReader(io.BytesIO(printer.pdf_bytes(page)))
+            contents = PdfReader(io.BytesIO(printer.pdf_bytes(page, _numbering(total))))
         finally:
             page.unlink(missing_ok=True)
         if len(contents.pages) == contents_pages:
@@ -238,14 +266,12 @@ def combine(printer: Printer, parts: Sequence[Part], dest: Path, title: str, int
         contents_pages = len(contents.pages)
     writer = PdfWriter()
     writer.append(contents)
+    # No page labels: a viewer then numbers the pages of the file, as the contents page does.
     writer.add_outline_item(title="Contents", page_number=0)
-    writer.set_page_label(page_index_from=0, page_index_to=contents_pages - 1, style="/r", prefix="Contents ")
     for p in parts:
         first = len(writer.pages)
-        writer.append(PdfReader(p.pdf), import_outline=False)
+        writer.append(_renumbered(printer, p, total, dest), import_outline=False)
         writer.add_outline_item(title=p.title, page_number=first)
-        writer.set_page_label(page_index_from=first, page_index_to=first + p.pages - 1, style="/D",
-                              prefix=f"{p.title.split(':')[0]}, page ")
     _finish(writer, title, dest)
     return len(writer.pages)
 
@@ -280,7 +306,7 @@ def print_folder(folder: Path, metas: Sequence[dict[str, Any]], editions: Sequen
             dest = page.with_suffix(".pdf")
             n = write_pdf(printer, page, dest, title)
             written.append(dest)
-            return Part(title, dest, n)
+            return Part(title, dest, n, html=page)
 
         one(folder / "index.html", "The Anchorage summit lessons: handouts")
         for e in editions:
