@@ -139,3 +139,14 @@ def test_label_exercises_are_the_statements_of_the_table():
 
 def test_statements_cite_known_sources():
     assert set(load("statements")["source_id"]) <= set(load("sources")["source_id"])
+
+
+def test_tables_report_the_closed_meeting_as_reports():
+    """Wherever the claims table's reasons mention what happened in the closed meeting, they say it was reported."""
+    table = voice.statements()
+    closed = table[table["attributed_to"].fillna("").str.contains("closed meeting")]
+    phrases = [p.lower() for ps in closed["key_phrases"] for p in ps] + ["raising his voice"]
+    for _, row in load("claims").iterrows():
+        text = row["explanation"].lower()
+        if any(p in text for p in phrases):
+            assert "report" in text, f"claims.csv {row['claim_id']}, column \"explanation\": states the closed meeting as fact"
