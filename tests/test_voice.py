@@ -150,3 +150,14 @@ def test_tables_report_the_closed_meeting_as_reports():
         text = row["explanation"].lower()
         if any(p in text for p in phrases):
             assert "report" in text, f"claims.csv {row['claim_id']}, column \"explanation\": states the closed meeting as fact"
+
+
+def test_statement_table_shows_labels_in_words_and_names_a_missing_id():
+    html = voice.statement_table(["st-ex-talks-began", "st-ex-waste-of-time"], "Two", letters=True,
+                                 reasons=True)._repr_mimebundle_()["text/html"]
+    assert '<th scope="col">Item</th><th scope="col">Label</th><th scope="col">Statement</th>' in html
+    assert "<td>A</td><td>Fact</td>" in html and "<td>B</td><td>Opinion</td>" in html
+    hidden = voice.statement_table(["st-ex-talks-began"], "No labels", labels=False)._repr_mimebundle_()["text/html"]
+    assert "Fact" not in hidden
+    with pytest.raises(KeyError, match="st-nothing"):
+        voice.statement_table(["st-nothing"], "x")
