@@ -91,3 +91,40 @@ def test_the_first_lady_remark_is_two_quotations():
     quotes = load("quotes").set_index("quote_id")
     assert "city was just hit" not in quotes.loc["q-trump-first-lady", "text"]
     assert quotes.loc["q-first-lady-reply", "speaker"].startswith("Melania Trump")
+
+
+def _plain_words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower().replace("’", "'"))
+
+
+def test_own_words_copy_no_eight_word_run_of_the_reference_article():
+    """Outside quotation marks, the tables and lessons this branch owns never run eight words of the
+    reference article together (own words, not a copied sentence)."""
+    import json
+
+    from summit_lessons.lessons import notebook_paths
+
+    seed = _plain_words(_seed("ref-encyclopedia"))
+    runs = {tuple(seed[i:i + MAX_WORDS]) for i in range(len(seed) - MAX_WORDS + 1)}
+    texts: dict[str, str] = {}
+    for name, cols in {"statements": ["text", "reason"], "claims": ["claim", "explanation"], "glossary": ["definition"],
+                       "summits": ["note", "anchorage_first"], "quotes": ["context"]}.items():
+        frame = load(name)
+        for col in cols:
+            for key, text in zip(frame.iloc[:, 0], frame[col]):
+                if isinstance(text, str):
+                    texts[f"{name}.csv {key}, column \"{col}\""] = text
+    for path in notebook_paths():
+        if path.stem in ("00_start_here", "01_background", "04_analysis", "05_two_accounts"):
+            nb = json.loads(path.read_text(encoding="utf-8"))
+            for cell in nb["cells"]:
+                if cell["cell_type"] == "markdown":
+                    texts[f"{path.stem} cell {cell['id']}"] = "".join(cell["source"])
+    copied = {}
+    for where, text in texts.items():
+        for part in re.split(r'"[^"]*"|“[^”]*”|‘[^’]*’', text):  # quotations are allowed
+            w = _plain_words(part)
+            hits = [" ".join(w[i:i + MAX_WORDS]) for i in range(len(w) - MAX_WORDS + 1) if tuple(w[i:i + MAX_WORDS]) in runs]
+            if hits:
+                copied[where] = hits[0]
+    assert copied == {}

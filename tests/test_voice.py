@@ -139,3 +139,25 @@ def test_label_exercises_are_the_statements_of_the_table():
 
 def test_statements_cite_known_sources():
     assert set(load("statements")["source_id"]) <= set(load("sources")["source_id"])
+
+
+def test_tables_report_the_closed_meeting_as_reports():
+    """Wherever the claims table's reasons mention what happened in the closed meeting, they say it was reported."""
+    table = voice.statements()
+    closed = table[table["attributed_to"].fillna("").str.contains("closed meeting")]
+    phrases = [p.lower() for ps in closed["key_phrases"] for p in ps] + ["raising his voice"]
+    for _, row in load("claims").iterrows():
+        text = row["explanation"].lower()
+        if any(p in text for p in phrases):
+            assert "report" in text, f"claims.csv {row['claim_id']}, column \"explanation\": states the closed meeting as fact"
+
+
+def test_statement_table_shows_labels_in_words_and_names_a_missing_id():
+    html = voice.statement_table(["st-ex-talks-began", "st-ex-waste-of-time"], "Two", letters=True,
+                                 reasons=True)._repr_mimebundle_()["text/html"]
+    assert '<th scope="col">Item</th><th scope="col">Label</th><th scope="col">Statement</th>' in html
+    assert "<td>A</td><td>Fact</td>" in html and "<td>B</td><td>Opinion</td>" in html
+    hidden = voice.statement_table(["st-ex-talks-began"], "No labels", labels=False)._repr_mimebundle_()["text/html"]
+    assert "Fact" not in hidden
+    with pytest.raises(KeyError, match="st-nothing"):
+        voice.statement_table(["st-nothing"], "x")

@@ -2,17 +2,23 @@
 an Analysis or an Opinion.
 
 The labels live in ``statements.csv``; the lessons show them through :func:`statement_table`
-so that the same content carries the same label in every lesson (a test checks the notebooks'
-own text and the quizzes against the table too).
+so that the same content carries the same label in every lesson. ``tests/test_voice.py`` checks
+the notebooks' own labelled paragraphs against the table (through each row's ``key_phrases``), and
+the quizzes through two optional keys of a question: ``statement_id`` (the question asks for that
+statement's label, which must be the right choice) and ``statement_ids`` (one per choice, or null:
+each explanation must name the choice's label first).
 """
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import pandas as pd
 
 from .loader import load
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .widgets import Table
 
 __all__ = ["LABELS", "statements", "label_of", "statement_table", "own_voice_of_reference_article"]
 
@@ -33,7 +39,8 @@ def label_of(statement_id: str, path: str | os.PathLike[str] | None = None) -> s
 
 
 def statement_table(ids: Sequence[str], caption: str, *, letters: bool = False, labels: bool = True,
-                    reasons: bool = False, holder: bool = False, path: str | os.PathLike[str] | None = None):
+                    reasons: bool = False, holder: bool = False,
+                    path: str | os.PathLike[str] | None = None) -> "Table":
     """Some statements, in the order given, as a captioned table with readable headers.
 
     ``letters`` numbers the rows A, B, C … (for an evidence bank students cite); ``labels=False``
