@@ -48,6 +48,7 @@ $(VENV)/.stamp-%: pyproject.toml constraints.txt $(STAMP)
 	touch $@
 
 $(CHP): deploy/jupyterhub/package.json deploy/jupyterhub/package-lock.json
+	@command -v npm >/dev/null || { echo "npm missing: install Node.js 20 or later (configurable-http-proxy needs it)"; exit 1; }
 	npm ci --prefix deploy/jupyterhub --no-audit --no-fund --loglevel=error
 	touch $@
 
