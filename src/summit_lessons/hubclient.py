@@ -110,7 +110,9 @@ class CellResult:
 class HubClient:
     """The hub's REST API and the users' Jupyter servers, with an admin API token."""
 
-    def __init__(self, url: str, token: str, timeout: float = 30):
+    def __init__(self, url: str, token: str, timeout: float = 120):
+        # 120 s per request: a hub whose machine is saturated by a class starting at once answers
+        # slowly (its event loop stalls for seconds) but does answer.
         import requests
 
         self.url = url.rstrip("/")
@@ -142,7 +144,8 @@ class HubClient:
             server = self.api("GET", f"users/{name}").get("servers", {}).get("")
             if server and server.get("ready"):
                 return time.monotonic() - t0
-            if server is None and time.monotonic() - t0 > 5:
+            # Under load a new spawn can take a while to show as pending; gone after a minute is a failure.
+            if server is None and time.monotonic() - t0 > 60:
                 raise HubError(f"{name}: the server stopped while starting (see the hub's log)")
             if time.monotonic() - t0 > wait:
                 raise HubError(f"{name}: the server was not ready within {wait:.0f} s")
