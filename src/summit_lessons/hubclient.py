@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CONFIG", "HubError", "HubProcess", "HubClient", "CellResult", "free_ports", "process_tree_memory"]
+__all__ = ["CONFIG", "HubError", "HubProcess", "HubClient", "CellResult", "free_ports"]
 
 #: The classroom configuration `make hub` runs.
 CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "jupyterhub" / "jupyterhub_config.py"
@@ -76,26 +76,6 @@ def _stop_pid(pid: int, timeout: float) -> bool:
         except ProcessLookupError:
             pass
     return True
-
-
-def process_tree_memory(pid: int) -> dict[str, int]:
-    """Resident and proportional memory (bytes) of ``pid`` and all its descendants."""
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return {"rss": 0, "pss": 0, "processes": 0}
-    rss = pss = 0
-    for p in procs:
-        try:
-            info = p.memory_full_info()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-        rss += info.rss
-        pss += getattr(info, "pss", info.rss)
-    return {"rss": rss, "pss": pss, "processes": len(procs)}
 
 
 @dataclass
