@@ -45,36 +45,44 @@ def free_ports(n: int) -> list[int]:
     return ports
 
 
-def _alive(pid: int) -> bool:
+def _identity(pid: int | None) -> tuple[int, float] | None:
+    """``pid`` with its start time: pids are reused (here within minutes), the pair is not."""
+    import psutil
+
+    if not pid:
+        return None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is gone for our purposes
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
+        return pid, psutil.Process(pid).create_time()
+    except psutil.NoSuchProcess:
+        return None
 
 
-def _stop_pid(pid: int, timeout: float) -> bool:
-    """SIGTERM ``pid``, then SIGKILL after ``timeout`` seconds; True if it was still running."""
-    if not _alive(pid):
+def _running(ident: tuple[int, float]) -> bool:
+    """True while the very process recorded in ``ident`` runs (not a zombie, not a newcomer)."""
+    import psutil
+
+    pid, created = ident
+    try:
+        proc = psutil.Process(pid)
+        return proc.create_time() == created and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
+
+
+def _stop(ident: tuple[int, float], timeout: float) -> bool:
+    """SIGTERM the recorded process, SIGKILL after ``timeout`` s; True if it was still running."""
+    if not _running(ident):
+        return False
+    pid = ident[0]
     try:
         os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
-    deadline = time.monotonic() + timeout
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if _alive(pid):
-        try:
+        deadline = time.monotonic() + timeout
+        while _running(ident) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _running(ident):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    except ProcessLookupError:
+        pass
     return True
 
 
@@ -219,7 +227,8 @@ class HubProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log) if log else self.state / "hub.log"
         self.proc: subprocess.Popen | None = None
-        self.pids: set[int] = set()  # single-user servers seen, to be sure they end
+        # The processes started for this hub (servers, proxy), each as (pid, start time).
+        self.started: set[tuple[int, float]] = set()
 
     def start(self, wait: float = 90) -> HubClient:
         self.state.mkdir(parents=True, exist_ok=True)
@@ -241,6 +250,9 @@ class HubProcess:
                 raise HubError(f"the hub exited with code {self.proc.returncode}; see {self.log_path}")
             try:
                 client.api("GET", "")
+                proxy = _identity(self.proxy_pid())
+                if proxy:
+                    self.started.add(proxy)
                 return client
             except Exception:  # noqa: BLE001 (not up yet: connection refused, 503 from the proxy)
                 if time.monotonic() > deadline:
@@ -248,8 +260,15 @@ class HubProcess:
                 time.sleep(0.5)
 
     def remember(self, pid: int | None) -> None:
-        if pid:
-            self.pids.add(pid)
+        """Record a process the hub started (a user's server), to be sure it ends with the hub."""
+        ident = _identity(pid)
+        if ident:
+            self.started.add(ident)
+
+    def running(self) -> list[int]:
+        """The pids of the hub and of the recorded processes that still run."""
+        hub = _identity(self.proc.pid) if self.proc is not None and self.proc.poll() is None else None
+        return sorted(pid for pid, created in self.started | ({hub} if hub else set()) if _running((pid, created)))
 
     def proxy_pid(self) -> int | None:
         try:
@@ -259,7 +278,6 @@ class HubProcess:
 
     def stop(self, timeout: float = 60) -> list[int]:
         """Stop the hub, then anything it started that still runs; the pids that had to be ended."""
-        proxy = self.proxy_pid()
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)  # JupyterHub stops its servers and proxy on SIGTERM
             try:
@@ -267,5 +285,4 @@ class HubProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
-        leftovers = [pid for pid in sorted(self.pids | ({proxy} if proxy else set())) if _stop_pid(pid, 10)]
-        return leftovers
+        return sorted(ident[0] for ident in self.started if _stop(ident, 10))
