@@ -1,6 +1,8 @@
 # summit_lessons — every target installs what it needs first, so on a fresh machine
 # `make handouts` and `make test` are the only two commands anyone has to know.
 PYTHON ?= python3
+# The system's Python, resolved now: PATH below puts the venv first, whose python has no pip.
+SYSPYTHON := $(shell command -v $(PYTHON) 2>/dev/null || echo $(PYTHON))
 VENV   := .venv
 BIN    := $(VENV)/bin
 # Each set of extras has its own stamp, so a target installs only what it needs: handouts need
@@ -27,12 +29,12 @@ CHP    := deploy/jupyterhub/node_modules/.bin/configurable-http-proxy
 
 $(VENV)/.stamp-installer: constraints.txt
 ifeq ($(INSTALLER),pip)
-	$(PYTHON) -m venv $(VENV)
+	$(SYSPYTHON) -m venv $(VENV)
 else
 	@# No pip in the venv (ensurepip alone takes 5 s): the system's pip puts the pinned uv in;
 	@# a pip too old for --python takes the slower route through ensurepip.
-	$(PYTHON) -m venv --without-pip $(VENV)
-	$(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check -c constraints.txt uv \
+	$(SYSPYTHON) -m venv --without-pip $(VENV)
+	$(SYSPYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check -c constraints.txt uv \
 	  || { $(BIN)/python -m ensurepip --default-pip >/dev/null && \
 	       $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt uv; }
 endif
@@ -48,6 +50,7 @@ $(VENV)/.stamp-%: pyproject.toml constraints.txt $(STAMP)
 	touch $@
 
 $(CHP): deploy/jupyterhub/package.json deploy/jupyterhub/package-lock.json
+	@command -v npm >/dev/null || { echo "npm missing: install Node.js 20 or later (configurable-http-proxy needs it)"; exit 1; }
 	npm ci --prefix deploy/jupyterhub --no-audit --no-fund --loglevel=error
 	touch $@
 

@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("jupyterhub", reason="the hub extra is not installed (make installs it for make test)")
 
 from summit_lessons.hub import LESSONS_FOLDER  # noqa: E402
-from summit_lessons.hubclient import CONFIG, HubProcess, _alive  # noqa: E402
+from summit_lessons.hubclient import CONFIG, HubProcess  # noqa: E402
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
 
@@ -60,18 +60,16 @@ def classroom(tmp_path_factory):
             hub.remember(client.server_pid(user))
         yield hub, client
     finally:
-        pids = set(hub.pids)
-        proxy_pid = hub.proxy_pid()
         hub.stop()
         # Nothing left behind: the hub, the proxy and every user's server have ended.
-        still = [p for p in {*pids, proxy_pid, hub.proc.pid if hub.proc else None} if p and _alive(p)]
-        assert not still, f"still running after stop: {still}"
+        assert hub.running() == [], f"still running after stop: {hub.running()}"
 
 
 def test_every_user_server_runs_as_its_own_process(classroom):
     hub, client = classroom
-    assert len(hub.pids) == 4 and all(_alive(p) for p in hub.pids)
-    assert hub.proxy_pid() and _alive(hub.proxy_pid())
+    # four servers and the proxy, recorded with their start times, and the hub itself
+    assert len(hub.started) == 5
+    assert len(hub.running()) == 6 and hub.proc.pid in hub.running() and hub.proxy_pid() in hub.running()
 
 
 def test_lesson_02_runs_in_each_student_server_with_the_stored_outputs(classroom):

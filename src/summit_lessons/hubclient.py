@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CONFIG", "HubError", "HubProcess", "HubClient", "CellResult", "free_ports", "process_tree_memory"]
+__all__ = ["CONFIG", "HubError", "HubProcess", "HubClient", "CellResult", "free_ports"]
 
 #: The classroom configuration `make hub` runs.
 CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "jupyterhub" / "jupyterhub_config.py"
@@ -45,57 +45,45 @@ def free_ports(n: int) -> list[int]:
     return ports
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is gone for our purposes
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
-def _stop_pid(pid: int, timeout: float) -> bool:
-    """SIGTERM ``pid``, then SIGKILL after ``timeout`` seconds; True if it was still running."""
-    if not _alive(pid):
-        return False
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
-    deadline = time.monotonic() + timeout
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if _alive(pid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    return True
-
-
-def process_tree_memory(pid: int) -> dict[str, int]:
-    """Resident and proportional memory (bytes) of ``pid`` and all its descendants."""
+def _identity(pid: int | None) -> tuple[int, float] | None:
+    """``pid`` with its start time: pids are reused (here within minutes), the pair is not."""
     import psutil
 
+    if not pid:
+        return None
     try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
+        return pid, psutil.Process(pid).create_time()
     except psutil.NoSuchProcess:
-        return {"rss": 0, "pss": 0, "processes": 0}
-    rss = pss = 0
-    for p in procs:
-        try:
-            info = p.memory_full_info()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-        rss += info.rss
-        pss += getattr(info, "pss", info.rss)
-    return {"rss": rss, "pss": pss, "processes": len(procs)}
+        return None
+
+
+def _running(ident: tuple[int, float]) -> bool:
+    """True while the very process recorded in ``ident`` runs (not a zombie, not a newcomer)."""
+    import psutil
+
+    pid, created = ident
+    try:
+        proc = psutil.Process(pid)
+        return proc.create_time() == created and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _stop(ident: tuple[int, float], timeout: float) -> bool:
+    """SIGTERM the recorded process, SIGKILL after ``timeout`` s; True if it was still running."""
+    if not _running(ident):
+        return False
+    pid = ident[0]
+    try:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _running(ident) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _running(ident):
+            os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return True
 
 
 @dataclass
@@ -110,7 +98,9 @@ class CellResult:
 class HubClient:
     """The hub's REST API and the users' Jupyter servers, with an admin API token."""
 
-    def __init__(self, url: str, token: str, timeout: float = 30):
+    def __init__(self, url: str, token: str, timeout: float = 120):
+        # 120 s per request: a hub whose machine is saturated by a class starting at once answers
+        # slowly (its event loop stalls for seconds) but does answer.
         import requests
 
         self.url = url.rstrip("/")
@@ -142,7 +132,8 @@ class HubClient:
             server = self.api("GET", f"users/{name}").get("servers", {}).get("")
             if server and server.get("ready"):
                 return time.monotonic() - t0
-            if server is None and time.monotonic() - t0 > 5:
+            # Under load a new spawn can take a while to show as pending; gone after a minute is a failure.
+            if server is None and time.monotonic() - t0 > 60:
                 raise HubError(f"{name}: the server stopped while starting (see the hub's log)")
             if time.monotonic() - t0 > wait:
                 raise HubError(f"{name}: the server was not ready within {wait:.0f} s")
@@ -236,7 +227,8 @@ class HubProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log) if log else self.state / "hub.log"
         self.proc: subprocess.Popen | None = None
-        self.pids: set[int] = set()  # single-user servers seen, to be sure they end
+        # The processes started for this hub (servers, proxy), each as (pid, start time).
+        self.started: set[tuple[int, float]] = set()
 
     def start(self, wait: float = 90) -> HubClient:
         self.state.mkdir(parents=True, exist_ok=True)
@@ -258,6 +250,9 @@ class HubProcess:
                 raise HubError(f"the hub exited with code {self.proc.returncode}; see {self.log_path}")
             try:
                 client.api("GET", "")
+                proxy = _identity(self.proxy_pid())
+                if proxy:
+                    self.started.add(proxy)
                 return client
             except Exception:  # noqa: BLE001 (not up yet: connection refused, 503 from the proxy)
                 if time.monotonic() > deadline:
@@ -265,8 +260,15 @@ class HubProcess:
                 time.sleep(0.5)
 
     def remember(self, pid: int | None) -> None:
-        if pid:
-            self.pids.add(pid)
+        """Record a process the hub started (a user's server), to be sure it ends with the hub."""
+        ident = _identity(pid)
+        if ident:
+            self.started.add(ident)
+
+    def running(self) -> list[int]:
+        """The pids of the hub and of the recorded processes that still run."""
+        hub = _identity(self.proc.pid) if self.proc is not None and self.proc.poll() is None else None
+        return sorted(pid for pid, created in self.started | ({hub} if hub else set()) if _running((pid, created)))
 
     def proxy_pid(self) -> int | None:
         try:
@@ -276,7 +278,6 @@ class HubProcess:
 
     def stop(self, timeout: float = 60) -> list[int]:
         """Stop the hub, then anything it started that still runs; the pids that had to be ended."""
-        proxy = self.proxy_pid()
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)  # JupyterHub stops its servers and proxy on SIGTERM
             try:
@@ -284,5 +285,4 @@ class HubProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
-        leftovers = [pid for pid in sorted(self.pids | ({proxy} if proxy else set())) if _stop_pid(pid, 10)]
-        return leftovers
+        return sorted(ident[0] for ident in self.started if _stop(ident, 10))
