@@ -23,7 +23,7 @@ validate: setup  ## check the data folder
 	$(BIN)/summit-lessons validate data
 
 unit: setup  ## unit tests only (no notebooks, no browser)
-	$(BIN)/pytest $(XDIST) -m "not browser" tests
+	$(BIN)/pytest $(XDIST) -m "not browser and not lite" tests
 
 test: setup browser lite-tools  ## everything CI runs: data check, unit tests, strict nbval, browser checks
 	$(BIN)/summit-lessons validate data
