@@ -106,9 +106,8 @@ def test_two_builds_give_the_same_files(site: Path, tmp_path: Path):
     assert [k for k in a if a[k] != b[k]] == []
 
 
-def test_a_tampered_download_stops_the_build_with_one_line(tmp_path: Path):
-    _need(TOOLS / "bin" / "jupyter", "the JupyterLite tools are missing: run `make lite-tools`")
-    from summit_lessons.litesite import default_cache
+def test_a_tampered_download_stops_the_build_with_one_line(site: Path, tmp_path: Path):
+    from summit_lessons.litesite import default_cache  # filled by the `site` build
 
     cache = tmp_path / "cache"
     shutil.copytree(default_cache(), cache)
