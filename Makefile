@@ -44,7 +44,7 @@ $(STAMP): pyproject.toml constraints.txt $(VENV)/.stamp-installer
 	$(INSTALL) -e .
 	touch $@
 
-# .venv/.stamp-lab, -test, -bench, -hub: the package with that extra.
+# .venv/.stamp-lab, -test, -bench, -hub, -pdf, -wheel: the package with that extra.
 $(VENV)/.stamp-%: pyproject.toml constraints.txt $(STAMP)
 	$(INSTALL) -e '.[$*]'
 	touch $@
@@ -59,8 +59,8 @@ setup: $(STAMP)  ## create .venv with the package alone, from the pinned constra
 validate: setup  ## check the data folder
 	$(BIN)/summit-lessons validate data
 
-unit: setup $(VENV)/.stamp-test $(VENV)/.stamp-hub $(CHP)  ## unit tests only (no notebooks, no browser)
-	$(BIN)/pytest $(XDIST) -m "not browser" tests
+unit: setup $(VENV)/.stamp-test $(VENV)/.stamp-hub $(CHP)  ## unit tests only (no notebooks, no browser, no JupyterLite site)
+	$(BIN)/pytest $(XDIST) -m "not browser and not lite" tests
 
 test: setup $(VENV)/.stamp-test $(VENV)/.stamp-hub $(CHP) browser lite-tools  ## everything CI runs: data check, unit tests, strict nbval (lessons and their student edition), browser, JupyterLite and JupyterHub checks
 	$(BIN)/summit-lessons validate data
@@ -79,7 +79,7 @@ handouts: setup  ## student + teacher HTML handouts of every lesson, and index.h
 pdf: $(VENV)/.stamp-pdf browser  ## the handouts with a PDF beside every page, student.pdf, teacher.pdf and key/index.pdf
 	$(BIN)/summit-lessons handouts --out build/handouts --pdf
 
-bundle: setup  ## one zip for an offline classroom: handouts, notebooks, data
+bundle: $(VENV)/.stamp-wheel  ## one zip for an offline classroom: handouts, notebooks, data
 	$(BIN)/summit-lessons bundle --out build/summit_lessons-offline.zip
 
 lab: $(VENV)/.stamp-lab  ## JupyterLab on the lesson notebooks (as root too)
@@ -103,10 +103,10 @@ $(LITE_STAMP): deploy/jupyterlite/build-tools.txt
 
 lite-tools: $(LITE_STAMP)  ## the JupyterLite build tools (hash-pinned) in .venv-lite
 
-site: setup lite-tools  ## the lessons as a JupyterLite site (runs in any browser, offline) in build/site/
+site: $(VENV)/.stamp-wheel lite-tools  ## the lessons as a JupyterLite site (runs in any browser, offline) in build/site/
 	$(BIN)/summit-lessons site --out build/site
 
-site-zip: setup lite-tools  ## the site as one zip to copy to a USB stick or an intranet server
+site-zip: $(VENV)/.stamp-wheel lite-tools  ## the site as one zip to copy to a USB stick or an intranet server
 	$(BIN)/summit-lessons site --out build/site --zip build/summit_lessons-site.zip
 
 # Debian's chromium for the browser checks and the PDFs, poppler-utils' pdftoppm for PDF page images: installed with apt-get when missing and apt-get

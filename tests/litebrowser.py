@@ -171,7 +171,8 @@ def widget_response_ms(v: Visit, changes: int = 15) -> list[float]:
     if state["errors"] or state["pending"]:
         raise RuntimeError(f"lesson 02 did not run: {state}")
     explorer = v.page.locator(".sl-timeline-explorer").first
-    explorer.scroll_into_view_if_needed()
+    explorer.wait_for(state="attached", timeout=30_000)
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
     handle = explorer.element_handle()
     times = []
     for i in range(changes + 1):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -105,9 +106,8 @@ def test_two_builds_give_the_same_files(site: Path, tmp_path: Path):
     assert [k for k in a if a[k] != b[k]] == []
 
 
-def test_a_tampered_download_stops_the_build_with_one_line(tmp_path: Path):
-    _need(TOOLS / "bin" / "jupyter", "the JupyterLite tools are missing: run `make lite-tools`")
-    from summit_lessons.litesite import default_cache
+def test_a_tampered_download_stops_the_build_with_one_line(site: Path, tmp_path: Path):
+    from summit_lessons.litesite import default_cache  # filled by the `site` build
 
     cache = tmp_path / "cache"
     shutil.copytree(default_cache(), cache)
@@ -166,13 +166,14 @@ def test_lesson_02_runs_and_its_widgets_respond(browser, served):
     assert state["errors"] == [] and state["pending"] == 0, state
 
     explorer = page.locator(".sl-timeline-explorer").first
-    explorer.wait_for(timeout=30_000)
+    explorer.wait_for(state="attached", timeout=30_000)
     explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    explorer.wait_for(timeout=30_000)
     status = explorer.locator(".sl-status")
     page.wait_for_function("el => el.innerText.includes('Showing')", arg=status.element_handle(), timeout=30_000)
     before = status.inner_text()
     # Clock: Anchorage → UTC moves every tick label of the one-day axis.
-    ticks = lambda: explorer.locator("svg text").all_inner_texts()  # noqa: E731
+    ticks = lambda: explorer.evaluate("e => Array.from(e.querySelectorAll('svg text')).map(t => t.textContent)")  # noqa: E731
     axis_before = ticks()
     clock = explorer.locator("select").filter(has=page.locator("option", has_text="UTC")).first
     clock.select_option(label="UTC")
@@ -184,12 +185,25 @@ def test_lesson_02_runs_and_its_widgets_respond(browser, served):
     person = explorer.locator("select").filter(has=page.locator("option", has_text="Anyone")).first
     person.select_option(index=1)
     page.wait_for_function("([el, old]) => el.innerText !== old", arg=[status.element_handle(), before], timeout=20_000)
-    assert status.inner_text() != before
+    filtered = status.inner_text()
+    assert filtered != before
+    # Reset: every filter cleared (no phase, anyone), so every event shows.
     explorer.get_by_role("button", name="Reset filters").click()
-    page.wait_for_function("([el, old]) => el.innerText === old", arg=[status.element_handle(), before], timeout=20_000)
-    # The date pickers show real dates (a type=date input holding the first event's day).
+    page.wait_for_function("([el, old]) => el.innerText !== old", arg=[status.element_handle(), filtered], timeout=20_000)
+    shown, total = re.search(r"Showing (\d+) of (\d+)", status.inner_text()).groups()
+    assert shown == total and person.evaluate("s => s.selectedIndex") == 0  # "Anyone"
+    # The date pickers are the browser's own date inputs, hold the first and last days, and filter.
     dates = explorer.locator("input[type=date]")
-    assert dates.count() == 2 and dates.first.input_value().startswith("2025-08-15")
+    assert dates.count() == 2
+    first, last = dates.first.input_value(), dates.last.input_value()
+    assert first < last and first[:4].isdigit() and last.startswith("2025-"), (first, last)
+    reset_status = status.inner_text()
+    dates.first.fill("2025-09-01")
+    dates.first.press("Tab")
+    page.wait_for_function("([el, old]) => el.innerText !== old", arg=[status.element_handle(), reset_status],
+                           timeout=20_000)
+    assert "Showing" in status.inner_text()
+    page.screenshot(path=str(SHOTS / "lite-02-explorer-dates.png"))
 
     quiz = page.locator(".sl-quiz .sl-quiz-question").first
     quiz.evaluate("e => e.scrollIntoView({block: 'start'})")
@@ -209,6 +223,22 @@ def test_every_lesson_runs_in_the_site(browser, served, lesson):
     open_lesson(v, lesson)
     state = run_all(v)
     v.page.screenshot(path=str(SHOTS / f"lite-{lesson}.png"))
+    if lesson == "05_two_accounts" and not state["errors"]:
+        _claims_explorer_filters(v.page)
     v.close()
     assert state["errors"] == [] and state["pending"] == 0, f"{lesson}: {state}"
-    assert v.blocked == [], v.blocked
+    assert v.blocked == [] and v.errors == [], (v.blocked, v.errors)
+
+
+def _claims_explorer_filters(page: Any) -> None:
+    """In lesson 05, a word typed in the claims explorer narrows the statements shown."""
+    claims = page.locator(".sl-claims-explorer").first
+    claims.wait_for(state="attached", timeout=30_000)
+    claims.evaluate("e => e.scrollIntoView({block: 'start'})")
+    status = claims.locator(".sl-status")
+    page.wait_for_function("el => el.innerText.includes('Showing')", arg=status.element_handle(), timeout=30_000)
+    before = status.inner_text()
+    claims.locator("input[type=text]").first.fill("Putin")
+    claims.locator("input[type=text]").first.press("Enter")
+    page.wait_for_function("([el, old]) => el.innerText !== old", arg=[status.element_handle(), before], timeout=20_000)
+    page.screenshot(path=str(SHOTS / "lite-05-claims-explorer.png"))

@@ -117,13 +117,23 @@ def _fetch_npm(entry: dict[str, Any], cache: Path, where: str, log: list[str]) -
     dest = cache / entry["file"]
     if not dest.exists():
         npm = shutil.which("npm")
-        if npm is None:
-            raise SiteError(f"npm not found: it is needed once to download {entry['npm']} into {cache}")
-        proc = subprocess.run([npm, "pack", entry["npm"], "--pack-destination", str(cache)],
-                              capture_output=True, text=True)
-        if proc.returncode != 0 or not dest.exists():
-            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise SiteError(f"cannot download {entry['npm']} from npm: {last}")
+        if npm is not None:
+            proc = subprocess.run([npm, "pack", entry["npm"], "--pack-destination", str(cache)],
+                                  capture_output=True, text=True)
+            why = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        else:  # no npm client: the registry's own tarball address
+            import urllib.request
+
+            part = dest.with_name(dest.name + ".part")
+            try:
+                with urllib.request.urlopen(entry["tarball"], timeout=120) as r, open(part, "wb") as fh:
+                    shutil.copyfileobj(r, fh)
+                part.replace(dest)
+            except OSError as exc:
+                part.unlink(missing_ok=True)
+                why = str(exc)
+        if not dest.exists():
+            raise SiteError(f"cannot download {entry['npm']} from npm: {why}")
         log.append(entry["file"])
     _check(dest, entry["sha256"], where)
     return dest
@@ -288,8 +298,8 @@ def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
 Serve the folder instead: run <code>python serve.py</code> in it (or <code>python -m http.server</code>)
 and open the address it prints.</p>
 <p>The lessons run in this browser: Python, pandas, matplotlib and the interactive widgets are part of
-the site, so nothing is installed and no internet connection is used. The first lesson you open takes
-about half a minute to start Python; later ones start faster.</p>
+the site, so nothing is installed and no internet connection is used. The first lesson you open can take
+half a minute or more to start Python (longer on a slow computer); later visits start faster.</p>
 <h2>Lesson map</h2>
 {table}
 <h2>How to run a lesson</h2>
