@@ -14,8 +14,6 @@ from summit_lessons.quizzes import questions
 
 PATHS = notebook_paths()
 LABEL_RE = re.compile(r"^\s*(?:[-*]|\d+\.)?\s*\*\*(Fact|Attributed claim|Analysis|Opinion)\.\*\*")
-# Lessons another branch is still relabelling (content-order owns 02 and 03).
-NOT_YET = {"02_summit_day", "03_aftermath"}
 
 
 def _blocks(markdown: str) -> list[tuple[str, str]]:
@@ -93,10 +91,7 @@ def test_reports_of_the_closed_meeting_are_attributed_claims():
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
-def test_notebook_text_agrees_with_the_statements_table(path, request):
-    if path.stem in NOT_YET:
-        request.applymarker(pytest.mark.xfail(reason="lesson owned by content-order, relabelled in its branch",
-                                              strict=False))
+def test_notebook_text_agrees_with_the_statements_table(path):
     table = voice.statements()
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
     problems = []
