@@ -156,3 +156,22 @@ def test_statement_table_shows_labels_in_words_and_names_a_missing_id():
     assert "Fact" not in hidden
     with pytest.raises(KeyError, match="st-nothing"):
         voice.statement_table(["st-nothing"], "x")
+
+
+def test_lesson_03_shows_every_statement_it_labels_from_the_table():
+    """Lesson 03 prints its statements with the table's labels: every labelled paragraph that states a row
+    of the table is in that printed table, so a student reads the same label twice."""
+    nb = json.loads(next(p for p in PATHS if p.stem == "03_aftermath").read_text(encoding="utf-8"))
+    code = next(c for c in nb["cells"] if c["cell_type"] == "code" and "voice.statement_table" in "".join(c["source"]))
+    shown = set(re.findall(r'"(st-[\w-]+)"', "".join(code["source"])))
+    table = voice.statements()
+    stated = set()
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            for _, text in _blocks("".join(cell["source"])):
+                low = re.sub(r"\s+", " ", text).lower()
+                stated |= {sid for sid, row in table.iterrows() if any(p.lower() in low for p in row["key_phrases"])}
+    assert stated and stated <= shown, stated - shown
+    html = "".join(code["outputs"][0]["data"]["text/html"])
+    for sid in shown:
+        assert f"<td>{table.loc[sid, 'label']}</td><td>{table.loc[sid, 'text']}" in html.replace("&#x27;", "'"), sid
