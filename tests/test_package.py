@@ -71,7 +71,7 @@ def test_notebooks_command_writes_student_edition_and_keeps_learner_changes(tmp_
     assert cli.main(["notebooks", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == names
     out = capsys.readouterr().out
-    assert f"{len(names)} written" in out and "next: jupyter lab" in out
+    assert f"{len(names)} written" in out and f"next: summit-lessons start {tmp_path}" in out
     for name in names:
         cells = json.loads((tmp_path / name).read_text())["cells"]
         tags = [set(c["metadata"].get("tags", [])) for c in cells]
