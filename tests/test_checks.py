@@ -168,3 +168,11 @@ def test_unknown_check_and_bad_check_data_are_one_clear_line(tmp_path, monkeypat
                                 "otherwise": "o", "source_ids": ["ref-encyclopedia"], "accept": ["(unclosed"]}]))
     with pytest.raises(quizzes.CheckDataError, match=r"99_x.checks.json, check 1 \(t\), accept\[1\]: '\(unclosed' is not"):
         quizzes._load_checks(bad)
+
+
+def test_lesson_05_verdict_check_agrees_with_the_claims_table():
+    """The claims table is the one source of verdicts: the check of Exercise 1 accepts what it says."""
+    spec = next(s for s in quizzes.checks("05_two_accounts") if s["id"] == "four-verdicts")
+    exercise_1 = ["c17-shared-limousine", "c20-almost-three-hours", "c11-icc-war-crimes", "c08-business-retinue"]
+    verdicts = load("claims").set_index("claim_id").loc[exercise_1, "verdict"].str.replace("-", " ")
+    assert spec["answer_items"] == list(verdicts)

@@ -123,7 +123,8 @@ def test_notebooks_command_says_what_it_did_and_what_to_run_next(tmp_path, capsy
     assert cli.main(["notebooks", str(tmp_path / "mine"), "--edition", "teacher"]) == 0
     out = capsys.readouterr().out
     assert f"teacher edition in {tmp_path / 'mine'}: {len(PATHS)} written" in out
-    assert f"next: jupyter lab {tmp_path / 'mine'}" in out
+    assert f"next: summit-lessons start {tmp_path / 'mine'} --edition teacher" in out
+    assert f"(or: jupyter lab {tmp_path / 'mine'}, then open 00_start_here.ipynb)" in out
     (tmp_path / "file").write_text("x")
     assert cli.main(["notebooks", str(tmp_path / "file")]) == 1
     err = capsys.readouterr().err

@@ -22,11 +22,6 @@ from summit_lessons.quizzes import questions
 
 PATHS = notebook_paths()
 IDS = [p.stem for p in PATHS]
-# Lessons whose text another branch is still changing (content-order owns 02 and 03), and
-# lessons whose figures' tables come from helpers content-order owns (plots: the source column).
-TEXT_NOT_YET = {"02_summit_day": "content-order", "03_aftermath": "content-order"}
-OUTPUT_NOT_YET = {"01_background": "plots' tables (content-order) print source ids",
-                  "02_summit_day": "content-order", "03_aftermath": "content-order"}
 OTHER_NAMES = [r"\breference account\b", r"\bthe encyclopedia article\b", r"\bthe (?:english )?wikipedia article\b(?! \")",
                r"\bthe encyclopedia\b(?! article)"]
 
@@ -92,27 +87,21 @@ def test_the_pattern_catches_ids_and_column_names():
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
-def test_markdown_and_quiz_name_things_without_ids(path, request):
-    if path.stem in TEXT_NOT_YET:
-        request.applymarker(pytest.mark.xfail(reason=f"text owned by {TEXT_NOT_YET[path.stem]}", strict=False))
+def test_markdown_and_quiz_name_things_without_ids(path):
     markdown, _ = _cells(path)
     hits = _hits(markdown + _quiz_text(path.stem))
     assert not hits, "\n".join(hits)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
-def test_tables_and_widgets_name_things_without_ids(path, request):
-    if path.stem in OUTPUT_NOT_YET:
-        request.applymarker(pytest.mark.xfail(reason=OUTPUT_NOT_YET[path.stem], strict=False))
+def test_tables_and_widgets_name_things_without_ids(path):
     _, outputs = _cells(path)
     hits = _hits(outputs)
     assert not hits, "\n".join(hits)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
-def test_one_name_for_the_reference_article(path, request):
-    if path.stem in TEXT_NOT_YET:
-        request.applymarker(pytest.mark.xfail(reason=f"text owned by {TEXT_NOT_YET[path.stem]}", strict=False))
+def test_one_name_for_the_reference_article(path):
     markdown, _ = _cells(path)
     for text in markdown + _quiz_text(path.stem):
         for rx in OTHER_NAMES:

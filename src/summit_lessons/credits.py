@@ -78,7 +78,7 @@ def credits_html(accurate_as_of: str, ref: Reference | None = None) -> str:
         f'<p>Content (text, tables, handouts): <a href="{CONTENT_LICENCE_URL}">Creative Commons '
         f"Attribution-ShareAlike 4.0 licence ({CONTENT_LICENCE})</a>. Code: {CODE_LICENCE} licence. "
         "The full texts are in the files LICENSE-CONTENT and LICENSE of the package.</p>\n"
-        f"<p>The facts come from the encyclopedia article <a href=\"{e(ref.url)}\">“{e(ref.title)}” in "
+        f"<p>The facts come from the reference article, the encyclopedia entry <a href=\"{e(ref.url)}\">“{e(ref.title)}” in "
         f"{e(ref.publisher)}</a>, by {e(ref.author)}, licensed {CONTENT_LICENCE}. The lessons restate "
         "them in their own words and arrange them as exercises; short quotations keep the words of the "
         "people and outlets named with them.</p>\n"
@@ -92,7 +92,7 @@ def credits_text(accurate_as_of: str, ref: Reference | None = None) -> str:
     return (f"Content (text, tables, handouts): {CONTENT_LICENCE}, see LICENSE-CONTENT\n"
             f"  ({CONTENT_LICENCE_URL}).\n"
             f"Code: {CODE_LICENCE} licence, see LICENSE.\n"
-            f"The facts come from the encyclopedia article \"{ref.title}\", {ref.publisher},\n"
-            f"  by {ref.author}, licensed {CONTENT_LICENCE}: {ref.url}\n"
+            f"The facts come from the reference article, the encyclopedia entry \"{ref.title}\",\n  {ref.publisher},"
+            f" by {ref.author}, licensed {CONTENT_LICENCE}: {ref.url}\n"
             "  The lessons restate them in their own words.\n"
             f"{dated}")

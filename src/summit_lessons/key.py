@@ -200,13 +200,16 @@ def _cached_key(path: Path, cache: Path | None) -> LessonKey:
         d = json.loads(entry.read_text(encoding="utf-8"))
         return LessonKey(d["stem"], d["meta"], d["notes"], [tuple(e) for e in d["exercises"]], d["quiz"])
     key = lesson_key(path)
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob(f"{path.stem}-*.json"):  # an older key of this lesson
-        old.unlink(missing_ok=True)
-    tmp = entry.with_suffix(".partial")
-    tmp.write_text(json.dumps({"stem": key.stem, "meta": key.meta, "notes": key.notes,
-                               "exercises": key.exercises, "quiz": key.quiz}), encoding="utf-8")
-    os.replace(tmp, entry)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob(f"{path.stem}-*.json"):  # an older key of this lesson
+            old.unlink(missing_ok=True)
+        tmp = entry.with_suffix(".partial")
+        tmp.write_text(json.dumps({"stem": key.stem, "meta": key.meta, "notes": key.notes,
+                                   "exercises": key.exercises, "quiz": key.quiz}), encoding="utf-8")
+        os.replace(tmp, entry)
+    except OSError:
+        pass  # a cache that cannot be written costs a re-parse next time, never the key (the build warns once)
     return key
 
 
