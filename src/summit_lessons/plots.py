@@ -204,13 +204,31 @@ def _no_data(ax: Any, message: str) -> None:
 
 # ---------------------------------------------------------------------------- territory
 
+_SUMMIT_DAY = "2025-08-15"
+
+
+def _as_of_words(as_of: str) -> str:
+    """The table's ``as_of`` ("before 2025-08-15", "2025-08-01") in words a reader expects on a chart."""
+    before, _, day = str(as_of).rpartition(" ")
+    try:
+        when = pd.Timestamp(day)
+    except ValueError:
+        return f"as of {as_of}"
+    words = f"{when.day} {when.strftime('%B %Y')}"
+    if before == "before":
+        # the summit is the date every "before" row is counted from, so name it as the lessons do
+        return f"before the summit of {words}" if day == _SUMMIT_DAY else f"before {words}"
+    return f"as of {words}"
+
+
 def territory_chart(territory: pd.DataFrame | None = None) -> Chart:
     """Horizontal bars: the share of each area held by Russia, labelled on the bars."""
     df = _frame("territory", territory).reset_index(drop=True)
     dates = list(dict.fromkeys(df["as_of"]))
     one_date = len(dates) == 1
-    title = ("Share of each area held by Russia" + (f", as of {dates[0]}" if one_date else " (as of the date given per area)"))
-    labels = [a if one_date else f"{a} (as of {d})" for a, d in zip(df["area"], df["as_of"])]
+    title = ("Share of each area held by Russia" + (f", {_as_of_words(dates[0])}" if one_date
+                                                    else " (as of the date given per area)"))
+    labels = [a if one_date else f"{a} ({_as_of_words(d)})" for a, d in zip(df["area"], df["as_of"])]
     shares = [float(v) for v in df["share_held_by_russia_pct"]]
     fig, ax = _figure(1.4 + 0.55 * len(df))
     with mpl.rc_context(_RC):

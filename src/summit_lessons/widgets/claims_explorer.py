@@ -129,8 +129,8 @@ class ClaimsExplorer(_Snapshot, W.VBox):
             self.status.value = f"<p role=\"status\">Showing <strong>{n} of {len(keep)}</strong> statements: {esc(by)}.</p>"
         else:
             self.status.value = (f"<p role=\"status\">Showing <strong>{n} of {len(keep)}</strong> statements. Verdicts "
-                                 "are hidden: check a statement against the reference article first, then tick "
-                                 "<em>Show verdicts</em>.</p>")
+                                 "are hidden: check a statement against the reference article first. In the notebook, "
+                                 "<em>Show verdicts</em> reveals them; on paper, your teacher has them.</p>")
         self.table.value = self._table(keep, self.show.value)
 
     def snapshot_html(self) -> str:
