@@ -161,21 +161,23 @@ def key_page(keys: list[LessonKey], title: str, *, link_handouts: bool = True) -
    two columns, the credits in small print. */
 @page {{ margin-left: 12mm; margin-right: 12mm; }}
 @media print {{
-  .sl-key {{ font-size: 9pt; line-height: 1.32; }}
+  .sl-key {{ font-size: 8.8pt; line-height: 1.3; }}
   .sl-key .sl-banner {{ margin-bottom: 0.3em; }} .sl-key .sl-banner p {{ margin: 0.1em 0; }}
   .sl-key h1 {{ font-size: 14pt; margin: 0.1em 0 0.3em; }}
   .sl-key h2 {{ font-size: 11.5pt; margin: 0.8em 0 0.25em; }}
   .sl-key h3, .sl-key h4 {{ font-size: 10pt; margin: 0.6em 0 0.2em; }}
   .sl-key p, .sl-key li {{ margin: 0.2em 0; }}
   .sl-key ul, .sl-key ol {{ margin: 0.2em 0; padding-left: 1.3em; }}
-  .sl-key-notes {{ font-size: 8.5pt; }}
-  .sl-key table {{ font-size: 7.5pt; margin: 0.3em 0; }}
-  .sl-key th, .sl-key td {{ padding: 0.12em 0.3em; }}
-  .sl-key-quiz {{ columns: 2; column-gap: 6mm; font-size: 8.5pt; }}
+  .sl-key-notes {{ font-size: 8.2pt; }}
+  .sl-key table {{ font-size: 7.2pt; margin: 0.3em 0; line-height: 1.2; }}
+  .sl-key th, .sl-key td {{ padding: 0.1em 0.3em; }}
+  .sl-key-quiz {{ columns: 2; column-gap: 6mm; font-size: 8.2pt; }}
   .sl-key-quiz li {{ break-inside: avoid; page-break-inside: avoid; }}
-  .sl-key .sl-credits {{ font-size: 7pt; margin-top: 0.6em; line-height: 1.25; }}
-  .sl-key .sl-credits h2 {{ font-size: 8.5pt; margin: 0.3em 0 0.1em; }}
-  .sl-key .sl-credits p {{ margin: 0.15em 0; }}
+  /* The credits in small print, allowed to run over a page break so they never take a page alone. */
+  .sl-key .sl-credits {{ font-size: 6.5pt; margin-top: 0.6em; line-height: 1.2; break-inside: auto; page-break-inside: auto; }}
+  .sl-key .sl-credits h2 {{ font-size: 8pt; margin: 0.3em 0 0.1em; }}
+  .sl-key .sl-credits p {{ margin: 0.1em 0; }}
+  .sl-key .sl-credits-outside {{ columns: 3; column-gap: 4mm; margin: 0.1em 0; }}
 }}
 </style>
 <style>
