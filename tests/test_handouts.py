@@ -116,6 +116,10 @@ def test_handouts_show_their_date_and_link_to_each_other(built):
 def test_index_lists_every_lesson_with_minutes_objectives_and_working_links(built):
     soup = _soup(built / "index.html")
     rows = soup.find("tbody").find_all("tr")
+    # The total is the last body row, not a <tfoot> (Chromium prints a tfoot at the foot of every page).
+    assert soup.find("tfoot") is None
+    *rows, total = rows
+    assert total.th.get_text() == "Total" and [td.get_text() for td in total.find_all("td")][:2] == ["30", "15"]
     assert [r.th.get_text() for r in rows] == ["Alpha: a fixture lesson", "Beta: a second fixture lesson"]
     assert [td.get_text() for td in rows[0].find_all("td")][2:4] == ["10", "5"]
     assert "Learners will be able to name a source." in rows[1].get_text()
@@ -324,6 +328,29 @@ def test_credits_follow_the_reference_row(datacopy):
     ref = reference(datacopy.folder)
     assert ref.title == "A corrected article title"
     assert "“A corrected article title”" in credit_line("2025-11-19", ref)
+
+
+def test_credits_name_the_outside_sources_a_page_uses(datacopy):
+    from bs4 import BeautifulSoup
+
+    from summit_lessons.credits import credit_line, credits_html, outside_sources
+
+    rows = datacopy.rows("sources")
+    outside = [r for r in rows if r["origin"] == "outside"][:2]
+    assert len(outside) == 2, "the data has fewer than two outside sources"
+    cited = ["ref-encyclopedia", outside[1]["source_id"], "no-such-row", outside[0]["source_id"]]
+    found = outside_sources(cited, datacopy.folder)
+    # Only outside rows, in the order the lesson cites them; the reference article stays in its own paragraph.
+    assert [o.source_id for o in found] == [outside[1]["source_id"], outside[0]["source_id"]]
+    soup = BeautifulSoup(credits_html("2025-11-19", outside=found), "html.parser")
+    items = soup.find(class_="sl-credits-outside").find_all("li")
+    for li, row in zip(items, [outside[1], outside[0]]):
+        assert row["title"] in li.get_text() and row["publisher"] in li.get_text()
+        assert li.find("a", href=row["url"]) is not None
+    assert soup.find(class_="sl-credits-outside") is not None and len(items) == 2
+    assert BeautifulSoup(credits_html("2025-11-19"), "html.parser").find(class_="sl-credits-outside") is None
+    assert "and outside sources listed at the end" in credit_line("2025-11-19", outside=True)
+    assert "outside" not in credit_line("2025-11-19")
 
 
 def test_pdf_without_chromium_says_so_in_one_line_and_still_builds_the_html(tmp_path):

@@ -307,3 +307,51 @@ def test_links_in_the_pdfs_lead_to_the_sibling_pdfs(printed):
     text = " ".join(_text(p) for p in PdfReader(out / "index.pdf").pages)
     squeezed = text.replace(" ", "")  # a printed address wraps anywhere in a narrow column
     assert "(student/01_alpha.pdf)" in squeezed and ".html)" not in squeezed
+
+
+# ------------------------------------------------------------------ the key and the index, printed
+
+
+def test_each_lesson_key_prints_on_two_pages_at_most_and_no_page_holds_only_the_credits(real_handouts, tmp_path):
+    """Lesson 04's key took 4 pages, its last holding only the credits block (review of issue 10)."""
+    from pypdf import PdfReader
+
+    from summit_lessons.pdf import Printer, write_pdf
+
+    keys = sorted((real_handouts / "key").glob("[0-9]*.html"))
+    assert len(keys) == 6
+    pages = {}
+    with Printer(_chromium(), "a4") as printer:
+        for html in keys:
+            pdf = tmp_path / f"{html.stem}.pdf"
+            pages[html.stem] = write_pdf(printer, html, pdf, html.stem)
+            reader = PdfReader(pdf)
+            n = len(reader.pages)
+            for i, page in enumerate(reader.pages, 1):
+                text = _text(page)
+                # What the page holds below its margin boxes (credit line on top, title and number below).
+                body = text.split(f"page {i} of {n}", 1)[1]
+                if "Credits and licences" in body:
+                    before = body.split("Credits and licences", 1)[0]
+                    assert len(before) > 300, f"{html.stem}: page {i} of {n} holds little but the credits: {body[:300]}"
+            assert body.count("Credits and licences") + sum(
+                _text(p).count("Credits and licences") for p in reader.pages[:-1]) == 1, html.stem
+    assert all(n <= 2 for n in pages.values()), pages
+
+
+def test_printed_index_has_one_total_row_and_whole_file_names(real_handouts, tmp_path):
+    """The total row was a <tfoot>, which Chromium repeats on every page; addresses broke mid-word."""
+    from pypdf import PdfReader
+
+    from summit_lessons.pdf import Printer, write_pdf
+
+    pdf = tmp_path / "index.pdf"
+    with Printer(_chromium(), "a4") as printer:
+        n = write_pdf(printer, real_handouts / "index.html", pdf, "index")
+    texts = [_text(p) for p in PdfReader(pdf).pages]
+    assert n >= 2, "the index fits one page: a repeated row could not show"
+    assert sum(len(re.findall(r"\bTotal \d+ \d+\b", t)) for t in texts) == 1, texts
+    whole = " ".join(texts)
+    assert whole.index("Two accounts") < re.search(r"\bTotal \d+ \d+\b", whole).start(), "the total is not last"
+    for stem in ("00_start_here", "05_two_accounts"):
+        assert f"(student/{stem}.pdf)" in whole and f"(teacher/{stem}.pdf)" in whole, stem

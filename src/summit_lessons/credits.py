@@ -15,8 +15,8 @@ from typing import Iterable
 
 from .locations import data_dir
 
-__all__ = ["CONTENT_LICENCE", "CODE_LICENCE", "Reference", "reference", "date_text", "latest_date",
-           "credit_line", "credits_html", "credits_text"]
+__all__ = ["CONTENT_LICENCE", "CODE_LICENCE", "Reference", "reference", "outside_sources", "date_text",
+           "latest_date", "credit_line", "credits_html", "credits_text"]
 
 CONTENT_LICENCE = "CC BY-SA 4.0"
 CONTENT_LICENCE_URL = "https://creativecommons.org/licenses/by-sa/4.0/"
@@ -48,6 +48,26 @@ def reference(data: str | os.PathLike[str] | None = None) -> Reference:
     raise LookupError(f"{path}: no row with origin 'seed' and kind 'encyclopedia' (the reference article)")
 
 
+@dataclass(frozen=True)
+class Outside:
+    """An outside source (``origin=outside`` in ``sources.csv``) a page cites."""
+
+    source_id: str
+    title: str
+    publisher: str
+    url: str
+
+
+def outside_sources(ids: Iterable[str], data: str | os.PathLike[str] | None = None) -> list[Outside]:
+    """The ``origin=outside`` rows of ``sources.csv`` among ``ids``, in the order first cited."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    with open(data_dir(data) / "sources.csv", encoding="utf-8", newline="") as fh:
+        rows = {r["source_id"]: r for r in csv.DictReader(fh) if r.get("origin") == "outside"}
+    return [Outside(i, rows[i]["title"], rows[i]["publisher"], rows[i]["url"]) for i in wanted if i in rows]
+
+
 def date_text(iso: str) -> str:
     """``2025-11-19`` as ``19 November 2025``."""
     y, m, d = (int(x) for x in iso.split("-"))
@@ -59,18 +79,27 @@ def latest_date(dates: Iterable[str]) -> str:
     return max(dates, default="")
 
 
-def credit_line(accurate_as_of: str, ref: Reference | None = None) -> str:
-    """One short plain-text line for the margin of every printed page."""
+def credit_line(accurate_as_of: str, ref: Reference | None = None, *, outside: bool = False) -> str:
+    """One short plain-text line for the margin of every printed page.
+
+    ``outside``: the page also uses outside sources, which its credits block lists by name.
+    """
     ref = ref or reference()
     dated = f" Accurate as of {date_text(accurate_as_of)}." if accurate_as_of else ""
+    more = ", and outside sources listed at the end" if outside else ""
     return (f"Content {CONTENT_LICENCE}, code {CODE_LICENCE}. Facts from “{ref.title}”, {ref.publisher}, "
-            f"by {ref.author}, licensed {CONTENT_LICENCE}, restated in our own words.{dated}")
+            f"by {ref.author}, licensed {CONTENT_LICENCE}{more}, restated in our own words.{dated}")
 
 
-def credits_html(accurate_as_of: str, ref: Reference | None = None) -> str:
-    """The full credits block for the end of a page: licences, attribution with links, date."""
+def credits_html(accurate_as_of: str, ref: Reference | None = None, outside: Iterable[Outside] = ()) -> str:
+    """The full credits block for the end of a page: licences, attribution with links, the outside
+    sources the page uses (title, publisher, link), date."""
     ref = ref or reference()
     e = html.escape
+    others = "".join(f'<li><a href="{e(o.url)}">“{e(o.title)}”</a>, {e(o.publisher)}</li>\n' if o.url
+                     else f"<li>“{e(o.title)}”, {e(o.publisher)}</li>\n" for o in outside)
+    others = (f"<p>Outside sources (facts widely documented elsewhere, marked “outside” where used):</p>\n"
+              f'<ul class="sl-credits-outside">\n{others}</ul>\n') if others else ""
     dated = (f"<p>Accurate as of <time datetime=\"{e(accurate_as_of)}\">{e(date_text(accurate_as_of))}</time>: "
              "the latest event in the sources.</p>") if accurate_as_of else ""
     return (
@@ -82,7 +111,7 @@ def credits_html(accurate_as_of: str, ref: Reference | None = None) -> str:
         f"{e(ref.publisher)}</a>, by {e(ref.author)}, licensed {CONTENT_LICENCE}. The lessons restate "
         "them in their own words and arrange them as exercises; short quotations keep the words of the "
         "people and outlets named with them.</p>\n"
-        f"{dated}\n</footer>\n")
+        f"{others}{dated}\n</footer>\n")
 
 
 def credits_text(accurate_as_of: str, ref: Reference | None = None) -> str:

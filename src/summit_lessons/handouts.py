@@ -243,7 +243,7 @@ def _exporter() -> Any:
 
 def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) -> str:
     """One edition of one executed notebook as a complete HTML page."""
-    from .credits import credits_html
+    from .credits import credits_html, outside_sources
     from .lessons import REQUIRED_KEYS
 
     meta = nb.metadata.get("summit_lessons", {})
@@ -251,26 +251,32 @@ def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) 
     if missing:
         raise BuildError(f"notebook metadata lacks {', '.join(missing)}")
     prepared = edition_notebook(nb, edition, show_code)
+    outside = outside_sources(meta.get("sources", []))
     sl = {
         "title": meta["title"], "edition": edition, "edition_label": _LABELS[edition],
         "accurate_as_of": meta["accurate_as_of"], "accurate_as_of_text": _date_text(meta["accurate_as_of"]),
         "teaching_minutes": meta["teaching_minutes"], "exercise_minutes": meta["exercise_minutes"],
         "needs_h1": not any(c.cell_type == "markdown" and re.search(r"^# ", c.source, re.M) for c in prepared.cells),
         "code_css": _code_css() if (show_code or edition == "teacher") else "",
-        "page_css": page_css(f"{meta['title']} ({_LABELS[edition]})", meta["accurate_as_of"]),
-        "credits_html": credits_html(meta["accurate_as_of"]),
+        "page_css": page_css(f"{meta['title']} ({_LABELS[edition]})", meta["accurate_as_of"], outside=bool(outside)),
+        "credits_html": credits_html(meta["accurate_as_of"], outside=outside),
     }
     exporter = exporter or _exporter()
     body, _ = exporter.from_notebook_node(prepared, resources={"sl": sl})
+    # A paragraph that ends with ":" leads in to what follows; paper keeps the two together.
+    body = _LEAD_IN.sub(r'<p class="sl-lead-in">\1</p>', body)
     # A link to another lesson notebook leads to that lesson's handout of the same edition.
     return _NOTEBOOK_LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
+
+
+_LEAD_IN = re.compile(r"<p>((?:(?!</?p\b).)*:)\s*</p>", re.S)
 
 
 def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def page_css(footer_title: str, accurate_as_of: str) -> str:
+def page_css(footer_title: str, accurate_as_of: str, *, outside: bool = False) -> str:
     """Margin boxes of every printed page: the credit line on top; the title and "page N of M" below.
 
     Chromium (131 and later) prints CSS page-margin boxes, from its print dialog and in PDFs alike.
@@ -278,7 +284,7 @@ def page_css(footer_title: str, accurate_as_of: str) -> str:
     from .credits import credit_line
 
     return ("@page {\n"
-            f"  @top-left {{ content: {_css_string(credit_line(accurate_as_of))}; }}\n"
+            f"  @top-left {{ content: {_css_string(credit_line(accurate_as_of, outside=outside))}; }}\n"
             f"  @bottom-left {{ content: {_css_string(footer_title)}; }}\n"
             '  @bottom-right { content: "page " counter(page) " of " counter(pages); }\n'
             "}\n")

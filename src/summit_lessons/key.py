@@ -47,7 +47,8 @@ class LessonKey:
         parts = [f"<p class=\"sl-key-timing\"><strong>Timing:</strong> teaching {self.meta['teaching_minutes']} "
                  f"minutes, exercises {self.meta['exercise_minutes']} minutes.</p>"]
         if self.notes:
-            parts.append(f"<{h}>Timing, likely misreadings and prompts</{h}>\n" + "\n".join(self.notes))
+            parts.append(f"<{h}>Timing, likely misreadings and prompts</{h}>\n"
+                         '<div class="sl-key-notes">' + "\n".join(self.notes) + "</div>")
         if self.exercises:
             parts.append(f"<{h}>Exercise solutions</{h}>")
             for title, sols in self.exercises:
@@ -127,12 +128,13 @@ def lesson_key(path: str | Path) -> LessonKey:
 
 def key_page(keys: list[LessonKey], title: str, *, link_handouts: bool = True) -> str:
     """A complete HTML page holding the keys of ``keys`` (one lesson, or all of them)."""
-    from .credits import credits_html, latest_date
+    from .credits import credits_html, latest_date, outside_sources
     from .handouts import TEMPLATES, page_css
 
     css = (TEMPLATES / "summit_handout" / "handout.css").read_text(encoding="utf-8")
     accurate = latest_date(k.meta["accurate_as_of"] for k in keys)
     one = len(keys) == 1
+    outside = outside_sources(i for k in keys for i in k.meta.get("sources", []))
     sections = []
     for k in keys:
         link = (f'<p class="sl-chrome"><a href="../teacher/{k.stem}.html">The teacher edition of '
@@ -154,16 +156,32 @@ def key_page(keys: list[LessonKey], title: str, *, link_handouts: bool = True) -
 .sl-key-lesson + .sl-key-lesson {{ break-before: page; page-break-before: always; }}
 .sl-key h3, .sl-key h4 {{ margin: 0.9em 0 0.3em; }}
 .sl-key-quiz li p {{ margin: 0.3em 0; }}
-/* One short page per lesson where it fits: smaller type on paper, the credits in small print. */
+/* One or two pages per lesson where its content allows: small type on paper (smaller still for the
+   long instructor notes and the solution tables), narrow side margins, the self-check answers in
+   two columns, the credits in small print. */
+@page {{ margin-left: 12mm; margin-right: 12mm; }}
 @media print {{
-  .sl-key {{ font-size: 9.5pt; line-height: 1.4; }}
-  .sl-key h1 {{ font-size: 15pt; }} .sl-key h2 {{ font-size: 12.5pt; }} .sl-key h3, .sl-key h4 {{ font-size: 10.5pt; }}
-  .sl-key .sl-credits {{ font-size: 7.5pt; margin-top: 1em; }}
-  .sl-key .sl-credits h2 {{ font-size: 9pt; margin: 0.5em 0 0.2em; }}
+  .sl-key {{ font-size: 8.8pt; line-height: 1.3; }}
+  .sl-key .sl-banner {{ margin-bottom: 0.3em; }} .sl-key .sl-banner p {{ margin: 0.1em 0; }}
+  .sl-key h1 {{ font-size: 14pt; margin: 0.1em 0 0.3em; }}
+  .sl-key h2 {{ font-size: 11.5pt; margin: 0.8em 0 0.25em; }}
+  .sl-key h3, .sl-key h4 {{ font-size: 10pt; margin: 0.6em 0 0.2em; }}
+  .sl-key p, .sl-key li {{ margin: 0.2em 0; }}
+  .sl-key ul, .sl-key ol {{ margin: 0.2em 0; padding-left: 1.3em; }}
+  .sl-key-notes {{ font-size: 8.2pt; }}
+  .sl-key table {{ font-size: 7.2pt; margin: 0.3em 0; line-height: 1.2; }}
+  .sl-key th, .sl-key td {{ padding: 0.1em 0.3em; }}
+  .sl-key-quiz {{ columns: 2; column-gap: 6mm; font-size: 8.2pt; }}
+  .sl-key-quiz li {{ break-inside: avoid; page-break-inside: avoid; }}
+  /* The credits in small print, allowed to run over a page break so they never take a page alone. */
+  .sl-key .sl-credits {{ font-size: 6.5pt; margin-top: 0.6em; line-height: 1.2; break-inside: auto; page-break-inside: auto; }}
+  .sl-key .sl-credits h2 {{ font-size: 8pt; margin: 0.3em 0 0.1em; }}
+  .sl-key .sl-credits p {{ margin: 0.1em 0; }}
+  .sl-key .sl-credits-outside {{ columns: 3; column-gap: 4mm; margin: 0.1em 0; }}
 }}
 </style>
 <style>
-{page_css(footer_title, accurate)}
+{page_css(footer_title, accurate, outside=bool(outside))}
 </style>
 </head>
 <body class="sl-handout sl-key">
@@ -175,7 +193,7 @@ def key_page(keys: list[LessonKey], title: str, *, link_handouts: bool = True) -
 <h1>{html.escape(f"Teacher's key: {keys[0].title}" if one else KEY_TITLE)}</h1>
 {chr(10).join(sections)}
 </main>
-{credits_html(accurate)}
+{credits_html(accurate, outside=outside)}
 </body>
 </html>
 """

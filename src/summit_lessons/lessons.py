@@ -103,8 +103,9 @@ def lesson_map_html(folder: str | Path | None = None, link_suffix: str | None = 
                                      for i, c in enumerate(cells)) + "</tr>")
     total_t = sum(int(m["teaching_minutes"]) for m in metas)
     total_e = sum(int(m["exercise_minutes"]) for m in metas)
-    foot = (f'</tbody><tfoot><tr><th scope="row" colspan="{len(cols) - 3}">Total</th><td>{total_t}</td>'
-            f"<td>{total_e}</td><td></td></tr></tfoot></table>")
+    # The total is the last body row, not a <tfoot>: Chromium repeats a tfoot on every printed page.
+    foot = (f'<tr class="sl-total"><th scope="row" colspan="{len(cols) - 3}">Total</th><td>{total_t}</td>'
+            f"<td>{total_e}</td><td></td></tr></tbody></table>")
     return head + "".join(body) + foot
 
 

@@ -65,6 +65,9 @@ def pdf_unavailable() -> str | None:
     return None
 
 
+_CREDITS_BLOCK = re.compile(r'<footer class="sl-credits">.*?</footer>\n?', re.S)
+
+
 def _print_copy(page: Path, paper: str, extra_css: str = "") -> Path:
     """A hidden copy of ``page`` beside it with the paper size set (the page itself sets none,
     so a teacher's own print dialog keeps its paper) and local links pointing at PDFs."""
@@ -188,6 +191,7 @@ class Part:
     pages: int
     html: Path | None = None
     start: int = 0
+    extra_css: str = ""  # added when the part is reprinted into the combined file
 
 
 def _contents_html(title: str, intro: str, parts: Sequence[Part], credits: str, page_css: str) -> str:
@@ -227,7 +231,8 @@ def _renumbered(printer: Printer, part: Part, total: int, dest: Path) -> Any:
     from pypdf import PdfReader, PdfWriter
 
     if part.html is not None:
-        again = PdfWriter(clone_from=PdfReader(io.BytesIO(printer.pdf_bytes(part.html, _numbering(total, part.start)))))
+        css = _numbering(total, part.start) + part.extra_css
+        again = PdfWriter(clone_from=PdfReader(io.BytesIO(printer.pdf_bytes(part.html, css))))
         if len(again.pages) == part.pages:
             # Links relative to the combined file, which sits above the part's folder.
             prefix = os.path.relpath(part.html.parent, dest.parent).replace(os.sep, "/")
@@ -248,6 +253,11 @@ def combine(printer: Printer, parts: Sequence[Part], dest: Path, title: str, int
     """
     from pypdf import PdfReader, PdfWriter
 
+    from pypdf import PdfReader as _Reader
+
+    for p in parts:  # a part printed differently in the combined file has its own page count there
+        if p.extra_css and p.html is not None:
+            p.pages = len(_Reader(io.BytesIO(printer.pdf_bytes(p.html, p.extra_css))).pages)
     contents_pages = 1
     total = 0
     for _ in range(3):  # the contents page fixes every start page; it is almost always one page
@@ -290,7 +300,7 @@ def print_folder(folder: Path, metas: Sequence[dict[str, Any]], editions: Sequen
     ``teacher.pdf`` (every lesson of that edition after a contents page) and ``key/index.pdf``
     (the teacher's key of every lesson) when the key was built. Returns the PDFs written.
     """
-    from .credits import credits_html, latest_date
+    from .credits import credits_html, latest_date, outside_sources
     from .handouts import page_css
 
     why = pdf_unavailable()
@@ -300,6 +310,8 @@ def print_folder(folder: Path, metas: Sequence[dict[str, Any]], editions: Sequen
     assert chromium is not None
     say = progress or (lambda _m: None)
     accurate = latest_date(m["accurate_as_of"] for m in metas)
+    # The combined files' own pages (the contents) credit every outside source the lessons use.
+    outside = outside_sources(i for m in metas for i in m.get("sources", []))
     written: list[Path] = []
     with Printer(chromium, paper) as printer:
         def one(page: Path, title: str) -> Part:
@@ -315,7 +327,7 @@ def print_folder(folder: Path, metas: Sequence[dict[str, Any]], editions: Sequen
             title = f"The Anchorage summit lessons: {_EDITION_LABELS[e].lower()}"
             n = combine(printer, parts, dest, title,
                         f"Every lesson of the {_EDITION_LABELS[e].lower()}, in reading order.",
-                        credits=credits_html(accurate), page_css=page_css(title, accurate))
+                        credits=credits_html(accurate, outside=outside), page_css=page_css(title, accurate, outside=bool(outside)))
             written.append(dest)
             say(f"{dest.name}: {n} pages")
         key = folder / "key"
@@ -324,8 +336,24 @@ def print_folder(folder: Path, metas: Sequence[dict[str, Any]], editions: Sequen
             dest = key / "index.pdf"
             from .key import KEY_TITLE
 
-            n = combine(printer, parts, dest, KEY_TITLE, "The key of every lesson, in reading order.",
-                        credits=credits_html(accurate), page_css=page_css(KEY_TITLE, accurate))
+            # The credits once, at the end of the whole key (they name every lesson's outside sources):
+            # the other lessons are reprinted without their credits block.
+            for p in parts[:-1]:
+                p.extra_css = "@media print { .sl-credits { display: none; } }\n"
+            last = None
+            if parts and parts[-1].html is not None:
+                # The last lesson ends the file with the credits of every lesson (a hidden copy).
+                text = parts[-1].html.read_text(encoding="utf-8")
+                last = parts[-1].html.with_name(f".{parts[-1].html.stem}-all-credits.html")
+                last.write_text(_CREDITS_BLOCK.sub(lambda _m: credits_html(accurate, outside=outside), text, count=1),
+                                encoding="utf-8")
+                parts[-1].html, parts[-1].extra_css = last, "\n"
+            try:
+                n = combine(printer, parts, dest, KEY_TITLE, "The key of every lesson, in reading order.",
+                            credits="", page_css=page_css(KEY_TITLE, accurate, outside=bool(outside)))
+            finally:
+                if last is not None:
+                    last.unlink(missing_ok=True)
             written.append(dest)
             say(f"key/index.pdf: {n} pages")
     return written

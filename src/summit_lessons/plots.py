@@ -92,6 +92,7 @@ class Chart:
     alt: str
     table: pd.DataFrame
     title: str
+    caption: str = ""  # the table's caption when it holds more than the figure shows (else the title)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, str], dict[str, Any]]:
         # Shown bare in a cell, a Chart still carries its alt text (use show() for the table too).
@@ -134,8 +135,9 @@ def show(chart: Chart) -> None:
 
     b64 = base64.b64encode(png_bytes(chart)).decode("ascii")
     display({"image/png": b64, "text/plain": chart.alt}, raw=True, metadata={"image/png": {"alt": chart.alt}})
-    display({"text/html": frame_table(chart.table, chart.title),
-             "text/plain": f"{chart.title}\n{chart.table.to_string(index=False)}"}, raw=True)
+    caption = chart.caption or chart.title
+    display({"text/html": frame_table(chart.table, caption),
+             "text/plain": f"{caption}\n{chart.table.to_string(index=False)}"}, raw=True)
     _close(chart.fig)
 
 
@@ -275,7 +277,7 @@ def summit_day_chart(events: pd.DataFrame | None = None, zone: str = "Anchorage"
     second = day["timestamp_utc"].dt.tz_convert(tl.ZONES[other])
     approx = [bool(a) for a in day["time_approx"]]
     stamps = [("≈" if a else "") + f"{t:%H:%M}" for a, t in zip(approx, local)]
-    fig, ax = _figure(1.7 + 0.5 * max(len(day), 2))
+    fig, ax = _figure(1.7 + 0.62 * max(len(day), 2))
     if day.empty:
         title = "Summit day: no timed events in the data"
         with mpl.rc_context(_RC):
@@ -298,8 +300,10 @@ def summit_day_chart(events: pd.DataFrame | None = None, zone: str = "Anchorage"
             ax.plot([h], [yi], linestyle="none", marker=style.marker, markersize=10, markeredgecolor="black",
                     markerfacecolor=style.colour if not a else "white", markeredgewidth=1.6, zorder=3)
             right = (h - lo) / (hi - lo) < 0.5
-            ax.annotate(f"{stamp}  {_short(name, 48)}", (h, yi), xytext=(9 if right else -9, 0),
-                        textcoords="offset points", ha="left" if right else "right", va="center", fontsize=10.5)
+            # Two short lines rather than one long one: a long label ran past the figure's edge.
+            ax.annotate(_wrap(f"{stamp}  {name}", 34), (h, yi), xytext=(9 if right else -9, 0),
+                        textcoords="offset points", ha="left" if right else "right", va="center", fontsize=10.5,
+                        linespacing=1.1)
         step = 1 if hi - lo <= 8 else 2
         ticks = [float(t) for t in range(int(lo) + 1, int(hi) + 1) if t % step == 0]
         ax.set_xticks(ticks, [_hour_label(t) for t in ticks])
@@ -331,8 +335,11 @@ def summit_day_chart(events: pd.DataFrame | None = None, zone: str = "Anchorage"
                           f"time ({other})": [stamp_of[i][1] if i in stamp_of else tl.TIME_NOT_GIVEN for i in whole_day.index],
                           "approximate": [("yes" if a else "no") if i in stamp_of else "—"
                                           for i, a in zip(whole_day.index, whole_day["time_approx"])]})
+    # The table lists every event of the day, the untimed ones too: its caption says so.
+    caption = (f"Summit day, {date_text}: every event in order, with its time in {zone} and {other} time "
+               f"where the source gives one (“{tl.TIME_NOT_GIVEN}” otherwise)")
     _finish(fig)
-    return Chart(fig, alt, table, title)
+    return Chart(fig, alt, table, title, caption)
 
 
 # ---------------------------------------------------------------------------- offer terms
@@ -444,6 +451,7 @@ def deadlines_chart(deadlines: pd.DataFrame | None = None, events: pd.DataFrame 
             _no_data(ax, "No deadlines in the data.")
         y = list(range(len(dl)))[::-1]
         all_x = []
+        notes: list[tuple[float, float, str]] = []
         for yi, a, due, o, text in zip(y, ann, dl["due"], out, dl["outcome"]):
             xa = _span(ax, a, yi, m["announced"] if pd.notna(due) else m["announced, no due date"])
             all_x.extend(xa)
@@ -456,11 +464,18 @@ def deadlines_chart(deadlines: pd.DataFrame | None = None, events: pd.DataFrame 
                 # What followed sits on its own line just below, so it never hides a due date.
                 xo = _span(ax, o, yi - 0.3, m["what followed"], size=12)
                 all_x.extend(xo)
-                ax.annotate(_wrap(f"{tl.date_label(o)}: {text}", 54, lines=4), (xo[0], yi - 0.3), xytext=(0, -15),
-                            textcoords="offset points", ha="center", va="top", fontsize=9.5)
+                notes.append((xo[0], yi - 0.3, _wrap(f"{tl.date_label(o)}: {text}", 54, lines=4)))
         if all_x:
             pad = max((max(all_x) - min(all_x)) * 0.14, 12)
-            ax.set_xlim(min(all_x) - pad, max(all_x) + pad)
+            lo, hi = min(all_x) - pad, max(all_x) + pad
+            ax.set_xlim(lo, hi)
+            for xo, yo, note in notes:
+                # A note near an end of the axis is aligned to that end, so the y-axis line (or the
+                # figure's edge) never runs through its text; in the middle it is centred.
+                where = (xo - lo) / (hi - lo)
+                ha = "left" if where < 0.3 else "right" if where > 0.7 else "center"
+                ax.annotate(note, (xo, yo), xytext={"left": (-6, -15), "right": (6, -15)}.get(ha, (0, -15)),
+                            textcoords="offset points", ha=ha, va="top", fontsize=9.5)
             ax.set_ylim(-1.0, len(dl) - 0.6)
             ax.set_yticks(y, [_wrap(d, 30, lines=4) for d in dl["warning"]])
             _date_axis(ax, min(all_x), max(all_x))
