@@ -83,6 +83,9 @@ def test_site_holds_lessons_pinned_pyodide_and_no_pypi(site: Path):
     nb = json.loads((site / "files" / "02_summit_day.ipynb").read_text(encoding="utf-8"))
     tags = [t for c in nb["cells"] for t in c.get("metadata", {}).get("tags", [])]
     assert "solution" not in tags and "instructor" not in tags and "answer" in tags
+    checks = ["".join(c["source"]) for c in nb["cells"] if "check" in c.get("metadata", {}).get("tags", [])]
+    assert checks == ['quizzes.answer_check("02_summit_day", "kyiv-time")',
+                      'quizzes.answer_check("02_summit_day", "talks-length")']  # the student edition keeps its checks
     index = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="lab/index.html?path=02_summit_day.ipynb"' in index
     assert "File → Download" in index and "file://" in index
@@ -212,9 +215,53 @@ def test_lesson_02_runs_and_its_widgets_respond(browser, served):
     feedback = quiz.locator(".sl-feedback")
     page.wait_for_function("el => /Correct|Not quite/.test(el.innerText)", arg=feedback.element_handle(), timeout=20_000)
     page.screenshot(path=str(SHOTS / "lite-02-quiz-feedback.png"))
+
+    _answer_check_works(page)
     v.close()
     assert v.blocked == [], v.blocked
     assert v.errors == [], v.errors
+
+
+def _answer_check_works(page: Any) -> None:
+    """Lesson 02's Kyiv time check: a slip gets its own feedback without the answer; the answer is right."""
+    from summit_lessons import quizzes
+
+    spec = quizzes.check_spec("02_summit_day", "kyiv-time")
+    answer = spec["answer"].replace("≈", "").strip()  # "22:32": the clock reading the learner must find
+    check = page.locator(".sl-check").filter(has_text="What time was it in Kyiv").first
+    check.wait_for(state="attached", timeout=30_000)
+    check.evaluate("e => e.scrollIntoView({block: 'center'})")
+    check.wait_for(timeout=30_000)
+    # The live widget, not the stored snapshot: a labelled text box and a Check button, no answer shown.
+    field = check.get_by_role("textbox", name="Your answer")
+    button = check.get_by_role("button", name="Check")
+    assert field.is_visible() and button.is_visible()
+    assert answer not in check.inner_text()
+    feedback = check.locator(".sl-feedback [role=status]")
+
+    def submit(text: str, how: str, expect: str) -> str:
+        field.fill(text)
+        if how == "enter":
+            field.press("Enter")
+        else:
+            button.click()
+        page.wait_for_function("([el, want]) => el.innerText.includes(want)",
+                               arg=[check.element_handle(), expect], timeout=20_000)
+        return feedback.inner_text()
+
+    # Winter time, typed and sent with Enter: the feedback names the slip, never the answer.
+    winter = next(m for m in spec["mistakes"] if m["example"] == "≈ 21:32")
+    said = submit("≈ 21:32", "enter", "winter offset")
+    assert said.startswith("Not yet:") and winter["feedback"] in said, said
+    assert answer not in check.inner_text(), said
+    # The right clock reading without its "≈", sent with the Check button: "keep the ≈", still no answer.
+    said = submit(answer, "click", "keep the")
+    assert said.startswith("Not yet:") and "approximate" in said and answer not in said, said
+    page.screenshot(path=str(SHOTS / "lite-02-check-wrong.png"))
+    # The answer as the source gives it: the feedback says it is right.
+    said = submit(spec["answer"], "enter", "Right:")
+    assert said == "Right: " + spec["right"], said
+    page.screenshot(path=str(SHOTS / "lite-02-check.png"))
 
 
 @pytest.mark.parametrize("lesson", [n for n in LESSONS if n != "02_summit_day"])

@@ -35,24 +35,29 @@ class AnswerCheck(_Snapshot, W.VBox):
         self.attempts, self.solved = 0, False
         self._last: str | None = None
         self.prompt = W.HTML(f'<p class="sl-check-prompt"><strong>Check your answer.</strong> {esc(spec["prompt"])}</p>')
-        # continuous_update=False: the value reaches Python on Enter (and when the box loses focus),
-        # which is ipywidgets 8's way to act on Enter (Text.on_submit is deprecated).
+        # Enter: the browser fires no "change" event on Enter (only when the box loses focus), so with
+        # continuous_update=False the typed text would not reach Python on Enter. Instead the text is
+        # synced as it is typed (no grading then) and the "submit" message the Text view sends on
+        # Enter grades it, in JupyterLab and in JupyterLite alike (on_msg: on_submit is deprecated).
         self.field = W.Text(value="", description="Your answer", placeholder=spec.get("placeholder", ""),
-                            continuous_update=False, style={"description_width": "initial"},
+                            continuous_update=True, style={"description_width": "initial"},
                             layout=W.Layout(width="32em"))
         self.check_button = W.Button(description="Check", tooltip="Check your answer (Enter works too)")
         self.feedback = W.HTML("")
         self.feedback.add_class("sl-feedback")
         self.check_button.on_click(lambda _b: self.check())
-        self.field.observe(lambda _c: self.check(), names="value")
+        self.field.on_msg(self._on_field_msg)
         super().__init__([self.prompt, W.HBox([self.field, self.check_button]), self.feedback], **kwargs)
         self.add_class("sl-check")
 
+    def _on_field_msg(self, _field: W.Text, content: dict[str, Any], _buffers: Any) -> None:
+        if content.get("event") == "submit":  # Enter in the box
+            self.check()
+
     def check(self, text: str | None = None) -> bool | None:
         """Grade ``text`` (default: what is in the box) and show the feedback; True/False, None if unreadable."""
-        if text is not None and text != self.field.value:
-            self.field.value = text  # fires the observer, which grades it
-            return self._result
+        if text is not None:
+            self.field.value = text
         text = self.field.value
         result = self._grade(self.spec, text)
         if result.right is not None and text != self._last:
@@ -61,10 +66,7 @@ class AnswerCheck(_Snapshot, W.VBox):
         self.solved = self.solved or bool(result.right)
         word = {True: "Right", False: "Not yet", None: "Check"}[result.right]
         self.feedback.value = f'<p role="status"><strong>{word}:</strong> {esc(result.feedback)}</p>'
-        self._result = result.right
         return result.right
-
-    _result: bool | None = None
 
     def snapshot_html(self) -> str:
         # On paper: the question and a line to write on; never the answer, in either edition.
