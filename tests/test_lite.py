@@ -54,7 +54,9 @@ def served(site: Path) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: a running Playwright (sync API) keeps an asyncio loop running, and a
+# later module of the same worker could not start its own browser.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     _need(CHROMIUM, "Debian's chromium is not installed: run `make browser`")
     with chromium() as b:
