@@ -10,7 +10,6 @@ Screenshots: build/screenshots/lab-teacher-*.png and lab-student-*.png.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -19,20 +18,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from test_browser import FLAGS, SHOTS, _free_port, _need_chromium
+from test_browser import SHOTS, _free_port, _need_chromium, browser  # noqa: F401  (browser: the shared Chromium fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    exe = _need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=FLAGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

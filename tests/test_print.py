@@ -9,7 +9,6 @@ pdf-teacher-02-page-N.png, pdf-student-02-page-01.png).
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
 import shutil
@@ -19,6 +18,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+
+from test_browser import browser  # noqa: F401  (the shared Chromium fixture, Debian's chromium)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -83,17 +84,6 @@ def real_handouts() -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def browser():
-    exe = _chromium()
-    from playwright.sync_api import sync_playwright
-
-    from summit_lessons.pdf import CHROMIUM_FLAGS
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS, headless=True)
-        yield b
-        b.close()
 
 
 # ------------------------------------------------------------------ PDFs read back

@@ -44,6 +44,21 @@ def _words(fragment: str) -> int:
     return len(fragment.split())
 
 
+def _tokens(text: str) -> list[str]:
+    # Words as a copy detector sees them: "Trump’s" is two, "US-Russia" is two.
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _longest_shared_run(text: str, source: str) -> int:
+    """The longest run of words that ``text`` (its fragments read in order) repeats from ``source``."""
+    words, seen = _tokens(text), _tokens(source)
+    for n in range(len(words), 0, -1):
+        grams = {tuple(seen[i:i + n]) for i in range(len(seen) - n + 1)}
+        if any(tuple(words[i:i + n]) in grams for i in range(len(words) - n + 1)):
+            return n
+    return 0
+
+
 def test_every_claim_quotes_the_opinion_piece_exactly():
     piece = _seed("op-ed")
     claims = load("claims")
@@ -52,6 +67,9 @@ def test_every_claim_quotes_the_opinion_piece_exactly():
         for q in row["quote"]:
             assert q in piece, f"claims.csv {row['claim_id']}, column \"quote\": \"{q}\" is not in the opinion piece"
             assert _words(q) <= MAX_WORDS, f"claims.csv {row['claim_id']}: \"{q}\" is longer than {MAX_WORDS} words"
+        # Fragments side by side must not add up to a longer copy than one quotation may be.
+        run = _longest_shared_run(" ".join(row["quote"]), piece)
+        assert run <= MAX_WORDS, f"claims.csv {row['claim_id']}, column \"quote\": its fragments repeat {run} words in a row"
 
 
 def test_every_loaded_word_is_the_opinion_pieces_own():
