@@ -191,7 +191,8 @@ def _scan_one(name: str, payload: bytes, needles_: list[str], scan: Scan) -> Non
         for sub, data in inner:
             _scan_one(sub, data, needles_, scan)
         return
-    if not name.endswith(".py") and any(m in payload for m in BLOCK_MARKERS):
+    # The code that writes the block names it (source and byte code); a page or notebook must not hold one.
+    if not name.endswith((".py", ".pyc")) and any(m in payload for m in BLOCK_MARKERS):
         scan.hits.append(Hit(name, '<details class="sl-answer">'))
     texts = views(name, payload)
     for n in needles_:
