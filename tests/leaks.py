@@ -182,6 +182,18 @@ class Scan:
     hits: list[Hit] = field(default_factory=list)
 
 
+def _outputs_only(name: str, payload: bytes) -> bytes:
+    """A notebook's stored outputs and metadata (not its code), or the file as it is."""
+    if not name.endswith(".ipynb"):
+        return payload
+    try:
+        nb = json.loads(payload)
+        parts = [nb.get("metadata", {})] + [c.get("outputs", []) for c in nb.get("cells", [])]
+    except (ValueError, AttributeError):
+        return payload
+    return json.dumps(parts).encode()
+
+
 def _scan_one(name: str, payload: bytes, needles_: list[str], scan: Scan) -> None:
     scan.files += 1
     scan.names.append(name)
@@ -191,8 +203,9 @@ def _scan_one(name: str, payload: bytes, needles_: list[str], scan: Scan) -> Non
         for sub, data in inner:
             _scan_one(sub, data, needles_, scan)
         return
-    # The code that writes the block names it (source and byte code); a page or notebook must not hold one.
-    if not name.endswith((".py", ".pyc")) and any(m in payload for m in BLOCK_MARKERS):
+    # The code that writes the block names it (source, byte code, a notebook's code cell); a page
+    # or a notebook's stored output must not hold one.
+    if not name.endswith((".py", ".pyc")) and any(m in _outputs_only(name, payload) for m in BLOCK_MARKERS):
         scan.hits.append(Hit(name, '<details class="sl-answer">'))
     texts = views(name, payload)
     for n in needles_:
