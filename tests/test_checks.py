@@ -82,6 +82,7 @@ def test_each_common_slip_gets_its_own_feedback_without_the_answer(slug, check_i
             if not spec.get("distinct"):  # a label is the secret; in an order, every event is named anyway
                 assert right not in m["feedback"].lower(), (check_id, m)  # never names the item's answer
             specific = {r.get("given") for r in spec["mistakes"] if r["item"] == m["item"]}
+            specific |= {r["given"] for r in spec.get("also_right", []) if r["item"] == m["item"]}
             wrong = m.get("given") or next(o for o in spec["options"] if o != right and o not in specific)
             given = list(spec["answer_items"])
             given[i] = wrong
@@ -94,7 +95,7 @@ def test_each_common_slip_gets_its_own_feedback_without_the_answer(slug, check_i
 def test_kyiv_time_feedback_names_each_slip():
     spec = quizzes.check_spec("02_summit_day", "kyiv-time")
     cases = {"about 22:32": None, "≈ 22.32": None, "approximately 10:32 p.m.": None,
-             "22:32": "approximate", "≈ 21:32": "winter offset (UTC+2)", "≈ 23:32": "Anchorage's winter offset",
+             "≈ 21:32": "winter offset (UTC+2)", "≈ 23:32": "Anchorage's winter offset",
              "≈ 19:32": "UTC", "≈ 11:32": "Anchorage", "≈ 10:32": "24-hour clock"}
     for answer, words in cases.items():
         result = quizzes.grade(spec, answer)
@@ -102,6 +103,30 @@ def test_kyiv_time_feedback_names_each_slip():
             assert result.right is True, answer
         else:
             assert result.right is False and words in result.feedback, (answer, result.feedback)
+
+
+def test_kyiv_time_without_the_sign_is_right_and_told_the_time_is_approximate():
+    spec = quizzes.check_spec("02_summit_day", "kyiv-time")
+    result = quizzes.grade(spec, "22:32")
+    assert result.right is True and "approximate" in result.feedback and "≈" in result.feedback
+
+
+def test_talks_length_accepts_the_rounder_words_the_solution_calls_fitting():
+    spec = quizzes.check_spec("02_summit_day", "talks-length")
+    for answer in ("2 hours 46 minutes approximately", "about 2 h 46 min", "almost three hours", "nearly 3 hours"):
+        assert quizzes.grade(spec, answer).right is True, answer
+    for answer in ("three hours", "2 h 46 min", "four hours"):
+        assert quizzes.grade(spec, answer).right is False, answer
+
+
+def test_a_second_defensible_verdict_is_right_with_its_reason_and_true_is_not_a_verdict():
+    spec = quizzes.check_spec("05_two_accounts", "four-verdicts")
+    partly = quizzes.grade(spec, "corroborated, corroborated, partly supported, unverified")
+    assert partly.right is True and partly.feedback.startswith(spec["right"]) and "“alleged”" in partly.feedback
+    assert quizzes.grade(spec, spec["answer"]).feedback == spec["right"]
+    refused = quizzes.grade(spec, "true, true, true, unverified")
+    assert refused.right is None and "not on this scale" in refused.feedback
+    assert quizzes.grade(spec, "corroborated, corroborated, contradicted, unverified").right is False
 
 
 def test_dates_keep_the_precision_of_the_source():
@@ -185,3 +210,42 @@ def test_lesson_05_verdict_check_agrees_with_the_claims_table():
     exercise_1 = ["c17-shared-limousine", "c20-almost-three-hours", "c11-icc-war-crimes", "c08-business-retinue"]
     verdicts = load("claims").set_index("claim_id").loc[exercise_1, "verdict"].str.replace("-", " ")
     assert spec["answer_items"] == list(verdicts)
+
+
+_QUOTED = re.compile(r"“([^”]+)”|‘([^’]+)’|\"([^\"]+)\"")
+
+
+def _exercise_text(slug: str, number: int) -> str:
+    """The exercise cell a check grades, with the hint under it: all a learner reads before checking."""
+    path = next(p for p in notebook_paths() if p.stem == slug)
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    start = next(i for i, c in enumerate(cells) if "exercise" in c["metadata"].get("tags", [])
+                 and re.search(rf"^### Exercise {number}:", "".join(c["source"]), re.M))
+    text = "".join(cells[start]["source"])
+    hint = next((c for c in cells[start + 1:start + 3] if "hint" in c["metadata"].get("tags", [])), None)
+    return text + "\n" + ("".join(hint["source"]) if hint else "")
+
+
+def _flat(text: str) -> str:
+    text = unescape(text).replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).lower()
+
+
+@pytest.mark.parametrize("slug,check_id", ALL, ids=[f"{s}:{c}" for s, c in ALL])
+def test_feedback_quotes_only_words_of_the_exercise_it_grades(slug, check_id):
+    """Every word a check's feedback quotes is in the exercise it grades (its text, its hint, the check's prompt) or
+    in an answer the check names, so an edit to the exercise cannot leave the feedback speaking of sentences that are
+    no longer there."""
+    spec = quizzes.check_spec(slug, check_id)
+    # What the learner reads (exercise, hint, the check's prompt) and the answers the check itself names as
+    # typed by a learner (the model answer, the placeholder, each mistake's example): feedback may quote these.
+    typed = [spec["answer"], spec.get("placeholder", ""), *(m.get("example", "") for m in spec.get("mistakes", []))]
+    exercise = _flat("\n".join([_exercise_text(slug, spec["exercise"]), spec["prompt"], *typed]))
+    said = [spec["right"], spec["otherwise"], *(m["feedback"] for m in spec.get("mistakes", []))]
+    stranded = []
+    for text in said:
+        for m in _QUOTED.finditer(text):
+            quoted = _flat(next(g for g in m.groups() if g))
+            if not re.search(rf"(?<!\w){re.escape(quoted)}(?!\w)", exercise):
+                stranded.append(quoted)
+    assert not stranded, f"{slug}.checks.json {check_id}: quotes words not in Exercise {spec['exercise']}: {stranded}"

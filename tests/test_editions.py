@@ -8,7 +8,8 @@ import nbformat
 import pytest
 
 from summit_lessons import cli
-from summit_lessons.editions import ANSWER_TAG, FOLD_LABELS, copy_edition, make_edition
+from summit_lessons.editions import ANSWER_PROMPT_TAG, ANSWER_TAG, FOLD_LABELS, copy_edition, make_edition
+from summit_lessons.key import lesson_key
 from summit_lessons.lessons import notebook_paths
 
 PATHS = notebook_paths()
@@ -29,8 +30,9 @@ def test_student_edition_has_no_solutions_and_an_answer_cell_after_every_exercis
     student = make_edition(nb, "student")
     assert not any(_tags(c) & {"solution", "instructor"} for c in student.cells)
     kept = [c for c in nb.cells if not _tags(c) & {"solution", "instructor"}]
-    assert [c.id for c in student.cells if ANSWER_TAG not in _tags(c)] == [c.id for c in kept]
-    for before, after in zip(kept, [c for c in student.cells if ANSWER_TAG not in _tags(c)]):
+    added = {ANSWER_TAG, ANSWER_PROMPT_TAG}
+    assert [c.id for c in student.cells if not _tags(c) & added] == [c.id for c in kept]
+    for before, after in zip(kept, [c for c in student.cells if not _tags(c) & added]):
         assert after.source == before.source
         # Outputs as stored, less the teacher-only block of a widget snapshot (quiz answers, verdicts).
         for old, new in zip(before.get("outputs", []), after.get("outputs", [])):
@@ -48,9 +50,11 @@ def test_student_edition_has_no_solutions_and_an_answer_cell_after_every_exercis
         j = i + 1
         while {"hint", "check"} & _tags(cells[j]):  # the exercise's hint and check stay with it
             j += 1
-        answer = cells[j]
+        prompt, answer = cells[j], cells[j + 1]
+        assert ANSWER_PROMPT_TAG in _tags(prompt) and "Your answer" in prompt.source and "below" in prompt.source
         assert ANSWER_TAG in _tags(answer) and answer.cell_type == "markdown", (slug, cells[i].source[:60])
-        assert "Your answer" in answer.source and answer.id == f"answer-{cells[i].id}"
+        # Empty, so whatever the learner writes is all the cell holds (JupyterLab shows its own placeholder).
+        assert answer.source == "" and answer.id == f"answer-{cells[i].id}"
     hints = [c for c in cells if "hint" in _tags(c)]
     assert hints and all(c.source.lstrip().startswith("<details>") for c in hints)  # folded
 
@@ -129,3 +133,40 @@ def test_notebooks_command_says_what_it_did_and_what_to_run_next(tmp_path, capsy
     assert cli.main(["notebooks", str(tmp_path / "file")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"cannot write the notebooks to {tmp_path / 'file'}" in err
+
+
+def _exercises(nb):
+    """(exercise cell, its solution cells, whether it has an answer check) for every exercise."""
+    out, current = [], None
+    for cell in nb.cells:
+        tags = _tags(cell)
+        if "exercise" in tags:
+            current = (cell, [], [])
+            out.append(current)
+        elif current is not None and tags & {"hint", "check", "solution"}:
+            (current[1] if "solution" in tags else current[2]).append(cell)
+        elif current is not None:
+            current = None
+    return [(e, sols, any("check" in _tags(c) for c in parts)) for e, sols, parts in out]
+
+
+@pytest.mark.parametrize("slug", [p.stem for p in PATHS])
+def test_open_questions_and_closing_tasks_have_a_rubric_for_the_teacher_only(lessons, slug):
+    """Every exercise no check grades, and every closing task, has a rubric (full, partial, missing) in its
+    solution: the teacher edition and the key show it, the student edition does not."""
+    nb = lessons[slug]
+    key = lesson_key(next(p for p in PATHS if p.stem == slug))
+    keyed = dict(key.exercises)
+    for exercise, solutions, checked in _exercises(nb):
+        title = re.findall(r"^#{1,6}\s+(.+)$", exercise.source, re.M)[-1]
+        if checked and "Closing task" not in title:
+            continue
+        rubric = "\n".join(c.source for c in solutions if "**Rubric.**" in c.source)
+        assert rubric, f"{slug}: {title!r} has no rubric"
+        for part in ("*Full:*", "*Partial:*", "*Missing:*"):
+            assert part in rubric, f"{slug}: {title!r}: the rubric has no {part}"
+        assert "Rubric." in keyed[title], f"{slug}: the key's {title!r} has no rubric"
+    student = make_edition(nb, "student")
+    assert not any("**Rubric.**" in c.source for c in student.cells)
+    teacher = make_edition(nb, "teacher")
+    assert sum("**Rubric.**" in c.source for c in teacher.cells) == sum("**Rubric.**" in c.source for c in nb.cells)

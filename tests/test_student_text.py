@@ -157,3 +157,25 @@ def test_lesson_05_counts_are_the_claims_tables():
     for verdict, rx in said.items():
         assert int(re.search(rx, point).group(1)) == counts.get(verdict, 0), verdict
     assert f"Of the {len(load('claims'))} statements" in point
+
+
+def test_lesson_05_explorer_offers_no_way_to_reveal_verdicts():
+    """Run as a student would: the explorer of lesson 05 has no *Show verdicts* box and no verdict filter."""
+    import ast
+
+    from summit_lessons import load, widgets
+
+    nb = json.loads(next(p for p in PATHS if p.stem == "05_two_accounts").read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code" and "ClaimsExplorer" in "".join(c["source"]))
+    tree = ast.parse("".join(cell["source"]))
+    scope = {"load": load, "widgets": widgets}
+    exec(compile(ast.Module(tree.body[:-1], []), "cell", "exec"), scope)
+    explorer = eval(compile(ast.Expression(tree.body[-1].value), "cell", "eval"), scope)
+
+    def descendants(w):
+        yield w
+        for child in getattr(w, "children", ()):
+            yield from descendants(child)
+
+    descriptions = [getattr(w, "description", "") for w in descendants(explorer)]
+    assert "Show verdicts" not in descriptions and "Verdict" not in descriptions

@@ -132,6 +132,50 @@ def test_label_exercises_are_the_statements_of_the_table():
         assert set(quoted) <= texts, set(quoted) - texts
 
 
+def test_the_speech_rule_is_decided_once_in_the_statements_table():
+    """That X said Y is a fact about X; what Y asserts is X's claim: a statement that passes on someone's words is
+    an attributed claim (or an analysis of them), and the table marks every such row."""
+    table = voice.statements()
+    for sid, row in table.iterrows():
+        found = voice.reported_speech(row["text"])
+        if found:
+            assert row["reports_speech"], f"statements.csv {sid}: passes on words ({found}) but reports_speech is false"
+        if row["reports_speech"]:
+            assert row["label"] in voice.SPEECH_LABELS, f"statements.csv {sid}: reports speech but is {row['label']!r}"
+        else:
+            assert row["label"] != "Attributed claim", f"statements.csv {sid}: an attributed claim reports someone"
+
+
+def test_the_speech_detector_finds_words_passed_on_and_lets_acts_pass():
+    assert voice.reported_speech("Kremlin spokesperson Dmitry Peskov said a meeting could happen.") != []
+    assert voice.reported_speech("On landing, Karoline Leavitt announced that the talks would be three-on-three.")
+    assert voice.reported_speech("After the meeting Trump and Rubio played down the chances of sanctions.")
+    assert voice.reported_speech("The Financial Times reported that Putin spoke about history.")
+    for act in ("Russia has claimed Crimea since 2014.", "Witkoff met Putin in Moscow on 6 August 2025.",
+                "The deadline arrived on 8 August, and Trump did not impose sanctions that day (source: reference article).",
+                "Trump's plane landed at the base at 10:22 local time."):
+        assert voice.reported_speech(act) == [], act
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_a_sentence_reporting_speech_carries_a_label_the_rule_allows(path):
+    """No labelled paragraph, bullet or table row that passes on someone's words is a Fact or an Opinion."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    problems = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            for label, text in _blocks("".join(cell["source"])):
+                if label not in voice.SPEECH_LABELS and (found := voice.reported_speech(text)):
+                    problems.append(f"{label!r} but passes on words ({', '.join(found)}): {text.strip()[:160]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_lesson_00_states_the_speech_rule_in_the_words_of_voice_py():
+    nb = json.loads(next(p for p in PATHS if p.stem == "00_start_here").read_text(encoding="utf-8"))
+    text = re.sub(r"\s+", " ", " ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"))
+    assert voice.SPEECH_RULE in text
+
+
 def test_statements_cite_known_sources():
     assert set(load("statements")["source_id"]) <= set(load("sources")["source_id"])
 

@@ -179,6 +179,22 @@ def test_claims_verdicts_start_hidden_until_asked_for(tiny):
     assert "✗</span> contradicted" in ce.table.value and "No agreement was signed." in ce.table.value
 
 
+def test_claims_explorer_can_leave_out_every_way_to_reveal_verdicts(tiny):
+    ce = widgets.ClaimsExplorer(tiny["claims"], show_verdicts=True, offer_verdicts=False)
+
+    def descendants(w):
+        yield w
+        for child in getattr(w, "children", ()):
+            yield from descendants(child)
+
+    shown = list(descendants(ce))
+    assert ce.show not in shown and ce.verdict not in shown
+    assert "Show verdicts" not in _text(ce.status.value) and "Your teacher has them" in _text(ce.status.value)
+    assert "contradicted" not in ce.table.value
+    before, answers = ce._repr_mimebundle_()["text/html"].split('<details class="sl-answer">')
+    assert "contradicted" not in before and "contradicted" in answers  # the teacher edition keeps them
+
+
 def test_claims_snapshot_keeps_the_verdicts_for_the_teacher_only(tiny):
     snap = widgets.ClaimsExplorer(tiny["claims"])._repr_mimebundle_()["text/html"]
     before, answers = snap.split('<details class="sl-answer">')

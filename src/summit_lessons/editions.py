@@ -5,7 +5,10 @@ the JupyterLite site and the JupyterHub per-user copy, so what a student sees ca
 between them.
 
 - **student**: no ``solution`` or ``instructor`` cells; after every exercise (its statement, hint
-  and ``check`` cell) an empty markdown cell tagged ``answer`` for the learner's own answer. Hints
+  and ``check`` cell) a prompt cell tagged ``answer-prompt`` ("Your answer. Write it in the empty
+  cell below …") and an empty markdown cell tagged ``answer`` for the learner's own answer. The
+  answer cell is empty so that nothing of ours is left in it once the learner writes: JupyterLab
+  shows an empty markdown cell with its own grey placeholder, which the first keystroke replaces. Hints
   stay folded (they are ``<details>`` in the lesson); stored outputs stay, so every table, figure and
   widget snapshot shows before anything runs, except the teacher-only block of a snapshot
   (``<details class="sl-answer">``: quiz answers, claim verdicts), which is removed as in the handouts.
@@ -31,14 +34,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-__all__ = ["EDITIONS", "HIDDEN_TAGS", "ANSWER_TAG", "EXERCISE_PARTS", "make_edition", "copy_edition", "CopyReport"]
+__all__ = ["EDITIONS", "HIDDEN_TAGS", "ANSWER_TAG", "ANSWER_PROMPT_TAG", "EXERCISE_PARTS", "make_edition", "copy_edition",
+           "CopyReport"]
 
 EDITIONS = ("student", "teacher")
 #: Cells of these tags exist only in the teacher edition.
 HIDDEN_TAGS = frozenset({"solution", "instructor"})
-#: The tag of the empty "Your answer" cell added under every exercise in the student edition.
+#: The tag of the empty answer cell added under every exercise in the student edition.
 ANSWER_TAG = "answer"
-ANSWER_TEXT = "**Your answer.** *(Double-click here and write your answer.)*"
+#: Its source: empty, so the learner's first edit leaves nothing of ours behind.
+ANSWER_TEXT = ""
+#: The tag and text of the cell above it that says what the empty cell is for.
+ANSWER_PROMPT_TAG = "answer-prompt"
+ANSWER_PROMPT = ("**Your answer.** Write it in the empty cell below: double-click the cell (or select it and press "
+                 "Enter), type, then press Shift+Enter.")
 #: Cells that belong to the exercise above them (the answer cell goes after the last of them).
 EXERCISE_PARTS = frozenset({"hint", "check"}) | HIDDEN_TAGS
 #: The first line of a collapsed markdown cell in the teacher edition: what JupyterLab shows on its bar.
@@ -52,14 +61,18 @@ def _tags(cell: Any) -> set[str]:
     return set(cell.get("metadata", {}).get("tags", []))
 
 
-def _answer_cell(exercise_id: str) -> Any:
+def _answer_cells(exercise_id: str) -> list[Any]:
+    """The prompt and the empty answer cell that follow an exercise in the student edition."""
     import nbformat
 
+    prompt = nbformat.v4.new_markdown_cell(ANSWER_PROMPT)
     cell = nbformat.v4.new_markdown_cell(ANSWER_TEXT)
-    # A fixed id per exercise, so two builds of an edition give the same bytes.
+    # Fixed ids per exercise, so two builds of an edition give the same bytes.
+    prompt.id = f"answer-prompt-{exercise_id}"[:64]
     cell.id = f"answer-{exercise_id}"[:64]
+    prompt.metadata["tags"] = [ANSWER_PROMPT_TAG]
     cell.metadata["tags"] = [ANSWER_TAG]
-    return cell
+    return [prompt, cell]
 
 
 def make_edition(nb: Any, edition: str) -> Any:
@@ -74,7 +87,7 @@ def make_edition(nb: Any, edition: str) -> Any:
     def close_exercise() -> None:
         nonlocal pending
         if pending is not None and edition == "student":
-            cells.append(_answer_cell(pending))
+            cells.extend(_answer_cells(pending))
         pending = None
 
     for cell in nb.cells:

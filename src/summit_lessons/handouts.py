@@ -97,7 +97,7 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     answers removed, code inputs hidden unless ``show_code``. Teacher: everything, with solution and instructor cells marked for a
     labelled box, and code shown. Widget views give way to their static HTML snapshot.
     """
-    from .editions import ANSWER_TAG, HIDDEN_TAGS, make_edition
+    from .editions import ANSWER_PROMPT_TAG, ANSWER_TAG, HIDDEN_TAGS, make_edition
 
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}: use student, teacher or both")
@@ -108,6 +108,8 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     exercise = None  # the exercise the next answer cell belongs to
     for cell in nb.cells:
         tags = set(cell.metadata.get("tags", []))
+        if ANSWER_PROMPT_TAG in tags:
+            continue  # on paper the answer space carries its own "Your answer" label
         if "exercise" in tags:
             exercise = cell
         if ANSWER_TAG in tags and cell.cell_type == "markdown":

@@ -305,7 +305,7 @@ half a minute or more to start Python (longer on a slow computer); later visits 
 <ol><li>Open a lesson from the map above.</li>
 <li>Wait until the kernel status at the top right reads <em>Idle</em>, then choose
 <strong>Run → Run All Cells</strong>.</li>
-<li>Use the explorers and self-check quizzes; write your answers in the cells marked <strong>Your answer</strong>.</li></ol>
+<li>Use the explorers and self-check quizzes; write each answer in the empty cell under <strong>Your answer</strong>.</li></ol>
 <h2>Saving and handing in your work</h2>
 <p>Your changes are saved in this browser's own storage on this computer, and they are there when you
 come back with the same browser. They are not on any server, and clearing the browser's data or using

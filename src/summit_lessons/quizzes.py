@@ -25,7 +25,10 @@ Two kinds of file per lesson, both described by one JSON Schema, ``quiz_data/sch
   order of four events. ``items`` names the positions, ``options`` maps each allowed answer to
   the words that mean it, ``answer_items`` lists the right option per item (``distinct``: each
   option once, for an order); each mistake is
-  ``{"item": 1-based position, "given": option (optional: any wrong one), "feedback"}``.
+  ``{"item": 1-based position, "given": option (optional: any wrong one), "feedback"}``;
+  ``also_right`` lists a second defensible option for an item (``{"item", "given", "feedback"}``:
+  graded right, with the feedback added to ``right``), and ``refused`` maps words that look like
+  answers but are not on the scale (e.g. "true" for a verdict) to why they are not.
 
 Only settled facts or skills are asked, never an opinion; ``source_ids`` name the rows of
 ``sources.csv`` that settle the answer. Feedback never gives the answer: it names the slip and
@@ -106,6 +109,9 @@ def _validate(fname: str, i: int, spec: Any) -> None:
         for j, a in enumerate(answer, 1):
             if a not in options:
                 raise CheckDataError(f"{where}, answer_items[{j}]: {a!r} is not one of the options")
+        for j, m in enumerate(spec.get("also_right", []), 1):
+            if not 1 <= m.get("item", 0) <= len(items) or m.get("given") not in options or "feedback" not in m:
+                raise CheckDataError(f"{where}, also_right[{j}]: needs an item, a given option and feedback")
         for j, m in enumerate(spec.get("mistakes", []), 1):
             if not 1 <= m.get("item", 0) <= len(items) or ("given" in m and m["given"] not in options):
                 raise CheckDataError(f"{where}, mistakes[{j}]: item {m.get('item')!r} or given "
@@ -198,15 +204,21 @@ def _grade_sequence(spec: dict[str, Any], text: str) -> Grade:
     for part in parts:
         option = _option_of(part, options)
         if option is None:
+            why = spec.get("refused", {}).get(part)
+            if why:
+                return Grade(None, f"“{part}” is not on this scale: {why} Use one of {_join(sorted(options))}.")
             return Grade(None, f"“{part}” is not one of the answers this check knows: use one of "
                                f"{_join(sorted(options))}.")
         given.append(option)
     if spec.get("distinct") and len(set(given)) != len(given):
         twice = next(g for g in given if given.count(g) > 1)
         return Grade(None, f"You used “{twice}” more than once; each one goes in one place only.")
-    wrong = [i for i, (g, a) in enumerate(zip(given, answer)) if g != a]
+    # A second defensible answer for an item is right too, and says why in the same message.
+    also = {(m["item"] - 1, m["given"]): m["feedback"] for m in spec.get("also_right", [])}
+    wrong = [i for i, (g, a) in enumerate(zip(given, answer)) if g != a and (i, g) not in also]
     if not wrong:
-        return Grade(True, spec["right"])
+        notes = [f"{_cap(items[i])}: {also[(i, g)]}" for i, g in enumerate(given) if g != answer[i]]
+        return Grade(True, " ".join([spec["right"], *notes]))
     lines = []
     for i in wrong:
         rule = next((m for m in spec.get("mistakes", []) if m["item"] == i + 1 and m.get("given") == given[i]), None)

@@ -31,14 +31,18 @@ class ClaimsExplorer(_Snapshot, W.VBox):
     Verdicts start hidden (``show_verdicts=False``) so that a learner checks each statement
     against the reference article before reading the package's verdict. Choosing a verdict in
     the filter reveals them. The printed snapshot holds the verdicts in a teacher-only block.
+    ``offer_verdicts=False`` leaves out the *Show verdicts* box and the verdict filter, for a lesson
+    whose exercises ask for the verdicts: the teacher has them in the snapshot's teacher-only block.
     """
 
-    def __init__(self, claims: pd.DataFrame | None = None, *, show_verdicts: bool = False, **kwargs: Any):
+    def __init__(self, claims: pd.DataFrame | None = None, *, show_verdicts: bool = False,
+                 offer_verdicts: bool = True, **kwargs: Any):
         self.claims = (load("claims") if claims is None else claims).reset_index(drop=True)
         verdicts = [v for v in _VERDICT_SYMBOLS if v in set(self.claims["verdict"])]
         types = sorted(set(self.claims["claim_type"]))
         paragraphs = sorted(set(int(p) for p in self.claims["paragraph"]))
-        self.show = W.Checkbox(value=show_verdicts, description="Show verdicts", indent=False)
+        self.offer_verdicts = offer_verdicts
+        self.show = W.Checkbox(value=show_verdicts and offer_verdicts, description="Show verdicts", indent=False)
         self.verdict = W.SelectMultiple(options=[(f"{_VERDICT_SYMBOLS[v]} {v}", v) for v in verdicts],
                                         rows=len(verdicts), description="Verdict")
         self.claim_type = W.SelectMultiple(options=types, rows=len(types), description="Type")
@@ -55,8 +59,10 @@ class ClaimsExplorer(_Snapshot, W.VBox):
         self._text = {True: [f"{r['claim']} {' '.join(r['quote'])} {r['explanation']} {' '.join(r['loaded_words'])}".lower()
                              for _, r in rows],
                       False: [f"{r['claim']} {' '.join(r['quote'])} {' '.join(r['loaded_words'])}".lower() for _, r in rows]}
-        controls = W.HBox([self.verdict, self.claim_type,
-                           W.VBox([self.show, self.paragraph, self.search, self.reset_button])],
+        offered = [self.verdict] if offer_verdicts else []
+        controls = W.HBox([*offered, self.claim_type,
+                           W.VBox([*([self.show] if offer_verdicts else []), self.paragraph, self.search,
+                                   self.reset_button])],
                           layout=W.Layout(flex_flow="row wrap", grid_gap="1em"))
         super().__init__([W.HTML(_LIVE_CSS), controls, self.status, self.table], **kwargs)
         self.add_class("sl-claims-explorer")
@@ -128,9 +134,10 @@ class ClaimsExplorer(_Snapshot, W.VBox):
             by = ", ".join(f"{counts[v]} {v}" for v in _VERDICT_SYMBOLS if v in counts)
             self.status.value = f"<p role=\"status\">Showing <strong>{n} of {len(keep)}</strong> statements: {esc(by)}.</p>"
         else:
+            reveal = ("In the notebook, <em>Show verdicts</em> reveals them; on paper, your teacher has them."
+                      if self.offer_verdicts else "Your teacher has them.")
             self.status.value = (f"<p role=\"status\">Showing <strong>{n} of {len(keep)}</strong> statements. Verdicts "
-                                 "are hidden: check a statement against the reference article first. In the notebook, "
-                                 "<em>Show verdicts</em> reveals them; on paper, your teacher has them.</p>")
+                                 f"are hidden: check a statement against the reference article first. {reveal}</p>")
         self.table.value = self._table(keep, self.show.value)
 
     def snapshot_html(self) -> str:
