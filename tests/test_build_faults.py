@@ -21,6 +21,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from summit_lessons import handouts
 from summit_lessons.bundle import bundle
 from summit_lessons.handouts import BuildError, build
+from summit_lessons.outputs import MANIFEST
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent
@@ -44,7 +45,8 @@ def lesson(folder: Path, name: str = "01_tiny", code: str = "1 + 1", **meta_chan
 
 
 def pages(out: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    """Every file of a build but its output manifest."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and p.name != MANIFEST}
 
 
 def cli(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess[str]:
@@ -209,7 +211,8 @@ def test_a_real_write_limit_is_one_line_from_the_command(warm, tmp_path):
                cwd=tmp_path, preexec_fn=limit_file_size)
     assert done.returncode == 1
     line, = done.stderr.splitlines()
-    assert line.startswith(f"error: cannot write handouts to {out}: File too large (")  # then the file it was writing
+    # then the output file it was writing (not the cache entry it copies, nor the staging folder)
+    assert line.startswith(f"error: cannot write handouts to {out}: File too large ({out}/")
     assert line.endswith(f"; the previous handouts in {out} are unchanged")
     assert pages(out) == before
 

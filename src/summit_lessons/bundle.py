@@ -94,9 +94,14 @@ def _add(zf: zipfile.ZipFile, name: str, payload: bytes) -> None:
 def bundle(out: str | os.PathLike[str] = "build/summit_lessons-offline.zip", *,
            handouts_dir: str | os.PathLike[str] = "build/handouts",
            cache_dir: str | os.PathLike[str] | None = ".handouts-cache",
-           notebooks: list[str | os.PathLike[str]] | None = None, pdf: bool = False) -> Path:
+           notebooks: list[str | os.PathLike[str]] | None = None, pdf: bool = False,
+           notes: list[str] | None = None) -> Path:
     """Build (or refresh from the cache) the handouts, then zip them with notebooks, data,
-    licences and the package wheel."""
+    licences and the package wheel.
+
+    ``out`` is replaced only when it is a bundle written before (else :class:`~.outputs.OutputError`),
+    and so is ``handouts_dir``; ``notes`` receives the handout build's lines about an earlier build's PDFs.
+    """
     from .credits import latest_date
     from .lessons import lesson_metas
 
@@ -104,9 +109,15 @@ def bundle(out: str | os.PathLike[str] = "build/summit_lessons-offline.zip", *,
     if out.is_dir():
         raise BuildError(f"cannot write the bundle to {out}: it is a folder; give a file name such as "
                          f"{out / 'summit_lessons-offline.zip'}")
+    from .outputs import check_replaceable_file
+
+    out = check_replaceable_file(out, "bundle", lambda z: "summit_lessons/README.txt" in z.namelist() and all(
+        n.startswith("summit_lessons/") for n in z.namelist()))
     data_files = described_data_files(data_dir())  # before the build: a broken descriptor stops it early
     paths = [Path(p) for p in notebooks] if notebooks is not None else sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
     report = build(handouts_dir, cache_dir=cache_dir, notebooks=paths, progress=None, pdf=pdf)
+    if notes is not None:
+        notes.extend(report.notes)
     root = package_dir().parents[1]
     with tempfile.TemporaryDirectory(prefix="summit-wheel-") as tmp:
         wheel = build_wheel(Path(tmp))

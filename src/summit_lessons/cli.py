@@ -64,6 +64,7 @@ def _start(args: argparse.Namespace) -> int:
 
 def _handouts(args: argparse.Namespace) -> int:
     from .handouts import EDITIONS, BuildError, build
+    from .outputs import OutputError
 
     editions = EDITIONS if args.edition == "both" else (args.edition,)
     had_handouts = False
@@ -86,6 +87,9 @@ def _handouts(args: argparse.Namespace) -> int:
         report = build(args.out, editions=editions, show_code=args.show_code, notebooks=notebooks,
                        cache_dir=None if args.no_cache else args.cache, jobs=args.jobs, timeout=args.timeout,
                        pdf=args.pdf and pdf_missing is None, paper=args.paper)
+    except OutputError as exc:  # --out holds files no handouts build wrote: nothing touched
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except (BuildError, OSError) as exc:
         text = str(exc) if isinstance(exc, BuildError) else f"{exc.strerror or exc} ({exc.filename})"
         kept = (f"the previous handouts in {args.out} are unchanged" if had_handouts
@@ -96,6 +100,8 @@ def _handouts(args: argparse.Namespace) -> int:
     pdfs = sum(f.suffix == ".pdf" for f in report.files)
     print(f"wrote {len(report.files) - pdfs} pages{f' and {pdfs} PDFs' if pdfs else ''} ({size / 1024:.0f} KiB) to {report.out} in {report.seconds:.1f} s "
           f"({len(report.executed)} executed, {len(report.cached)} from the cache); open {report.out / 'index.html'}")
+    for note in report.notes:
+        print(note)
     if pdf_missing:
         print(f"error: {pdf_missing}", file=sys.stderr)
         return 1
@@ -106,7 +112,9 @@ def _bundle(args: argparse.Namespace) -> int:
     from .bundle import bundle
     from .handouts import BuildError
     from .loader import DataError
+    from .outputs import OutputError
 
+    notes: list[str] = []
     try:
         if args.pdf:
             from .pdf import pdf_unavailable
@@ -115,7 +123,10 @@ def _bundle(args: argparse.Namespace) -> int:
             if why:
                 print(f"error: {why}", file=sys.stderr)
                 return 1
-        path = bundle(args.out, handouts_dir=args.handouts, cache_dir=args.cache, pdf=args.pdf)
+        path = bundle(args.out, handouts_dir=args.handouts, cache_dir=args.cache, pdf=args.pdf, notes=notes)
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except (BuildError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -123,6 +134,8 @@ def _bundle(args: argparse.Namespace) -> int:
         print(f"error: cannot write the bundle {args.out}: {exc.strerror or exc}"
               + (f" ({exc.filename})" if exc.filename else ""), file=sys.stderr)
         return 1
+    for note in notes:
+        print(note)
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0
 
@@ -151,11 +164,16 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 def _site(args: argparse.Namespace) -> int:
-    from .litesite import SiteError, build_site, write_zip
+    from .litesite import SiteError, SiteRefused, build_site, write_zip, zip_target
 
     try:
+        if args.zip:
+            zip_target(args.zip)  # refused before the build, not after
         report = build_site(args.out, args.edition, cache=args.cache, tools=args.tools, force=args.force)
         zipped = write_zip(report.out, args.zip) if args.zip else None
+    except SiteRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except (SiteError, OSError) as exc:
         print(f"error: {exc}; the previous site in {args.out} is unchanged", file=sys.stderr)
         return 1

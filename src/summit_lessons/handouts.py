@@ -54,6 +54,8 @@ class BuildReport:
     cached: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    #: One line each about outputs of an earlier build this one kept or removed (its PDFs).
+    notes: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------- cache keys
@@ -536,7 +538,9 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
     editions = [e for e in EDITIONS if e in set(editions)]
     if not editions:
         raise BuildError("no edition chosen: use student, teacher or both")
-    out = Path(out)
+    from .outputs import prepare_folder
+
+    out = prepare_folder(out, "handouts", legacy=_earlier_handouts)  # OutputError: one line, nothing touched
     _check_writable(out)
     paths = [Path(p) for p in notebooks] if notebooks is not None else notebook_paths()
     if not paths:
@@ -566,7 +570,12 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
         return cache / f"{p.stem}-{key}-{edition}-{variant}.html" if cache else None
 
     keys = {p: cache_key(p, env_key) for p in paths}
-    todo = [p for p in paths if not all((c := cached_html(p, keys[p], e)) is not None and c.is_file() for e in editions)]
+    from_cache: dict[tuple[Path, str], bytes] = {}
+    for p in paths:
+        entries = {e: _read_cached(cached_html(p, keys[p], e)) for e in editions}
+        if all(v is not None for v in entries.values()):
+            from_cache.update({(p, e): v for e, v in entries.items() if v is not None})
+    todo = [p for p in paths if (p, editions[0]) not in from_cache]
     pages: dict[tuple[Path, str], str] = {}
     total = len(paths)
     for i, p in enumerate(paths, 1):
@@ -609,15 +618,24 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
         for p in paths:
             for e in editions:
                 target = staging / e / f"{p.stem}.html"
-                if (p, e) in pages:
-                    target.write_text(pages[(p, e)], encoding="utf-8")
-                else:
-                    shutil.copyfile(cached_html(p, keys[p], e), target)
+                try:
+                    target.write_bytes(pages[(p, e)].encode("utf-8") if (p, e) in pages else from_cache[(p, e)])
+                except OSError as exc:
+                    exc.filename = exc.filename or str(target)  # a failed write() names no file: name the page
+                    raise
         _write_extras(staging, paths, metas, editions, pdf=pdf, paper=paper, say=say, cache=cache)
         report.files = sorted(f.relative_to(staging) for f in staging.rglob("*") if f.suffix in (".html", ".pdf"))
+        pages_digest = _pages_digest(staging)
+        if not pdf:
+            report.notes.extend(_keep_earlier_pdfs(out, staging, pages_digest))
+        from .outputs import write_manifest
+
+        write_manifest(staging, "handouts", pages=pages_digest)
         _swap(staging, out)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.filename and str(exc.filename).startswith(str(staging)):
+            exc.filename = str(out) + str(exc.filename)[len(str(staging)):]  # name the output, not the staging copy
         raise
     # The handouts are in place: from here on nothing may fail the build. A cache that cannot
     # be written (read-only, full) costs the next build time, never this build's result.
@@ -633,6 +651,66 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
     return report
 
 
+_LEGACY_FILE = re.compile(r"(index\.html|(student|teacher)\.pdf|(student|teacher)/\d\d_[\w-]+\.(html|pdf)"
+                          r"|key/(index|\d\d_[\w-]+)\.(html|pdf))")
+
+
+def _earlier_handouts(folder: Path) -> bool:
+    """A handouts folder a version before the output manifest wrote: its index and nothing but handouts."""
+    files = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir() or p.is_symlink()]
+    return "index.html" in files and all(_LEGACY_FILE.fullmatch(f) for f in files)
+
+
+def _pages_digest(folder: Path) -> str:
+    """One digest of every page of a build: the PDFs of an earlier build are current while it is equal."""
+    return _digest_files([p for p in folder.rglob("*.html") if p.is_file()], folder)
+
+
+def _keep_earlier_pdfs(out: Path, staging: Path, pages_digest: str) -> list[str]:
+    """Carry the PDFs of an earlier ``--pdf`` build into a build without ``--pdf``, or say they are gone.
+
+    They are carried over only when the pages they were printed from are byte for byte the same
+    (and each PDF is still what that build wrote); otherwise they would show outdated pages.
+    """
+    from .outputs import file_digest, read_manifest
+
+    earlier = read_manifest(out)
+    if earlier is None or earlier.get("kind") != "handouts":
+        return []
+    pdfs = {rel: d for rel, d in earlier["files"].items() if rel.endswith(".pdf")}
+    if not pdfs:
+        return []
+    if earlier.get("pages") == pages_digest and all(
+            (out / rel).is_file() and not (out / rel).is_symlink() and file_digest(out / rel) == d
+            for rel, d in pdfs.items()):
+        for rel in pdfs:
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / rel, staging / rel)
+        return [f"kept the {len(pdfs)} PDFs of the earlier --pdf build in {out} (their pages are unchanged)"]
+    return [f"removed the {len(pdfs)} PDFs of the earlier --pdf build in {out}, as their pages changed: "
+            f"add --pdf (make pdf) to print them again"]
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _digest_path(entry: Path) -> Path:
+    return entry.with_name(entry.name + ".sha256")
+
+
+def _read_cached(entry: Path | None) -> bytes | None:
+    """A cached page, only when it matches the digest stored beside it (a truncated entry is a miss)."""
+    if entry is None:
+        return None
+    try:
+        data = entry.read_bytes()
+        expected = _digest_path(entry).read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return None
+    return data if _sha(data) == expected else None
+
+
 def _write_cache(cache: Path, pages: dict[tuple[Path, str], str], name: Callable[[Path, str], Path | None]) -> str | None:
     """Store freshly exported pages in the cache; a one-line reason when it cannot, else None.
 
@@ -646,15 +724,17 @@ def _write_cache(cache: Path, pages: dict[tuple[Path, str], str], name: Callable
             target = name(p, e)
             if target is None:
                 continue
-            fd, tmp = tempfile.mkstemp(prefix=f".{os.getpid()}-", suffix=".partial", dir=cache)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(html_text)
-                os.replace(tmp, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            payload = html_text.encode("utf-8")
+            for final, data in ((target, payload), (_digest_path(target), _sha(payload).encode())):
+                fd, tmp = tempfile.mkstemp(prefix=f".{os.getpid()}-", suffix=".partial", dir=cache)
+                try:
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(data)
+                    os.replace(tmp, final)
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp)
+                    raise
     except OSError as exc:
         return _os_error(f"cannot write the cache {cache}", exc)
     return None
@@ -723,3 +803,4 @@ def _prune(cache: Path, keep: set[str], stems: set[str]) -> None:
         stem = stem_key.rsplit("-", 1)[0]
         if stem in stems and stem_key not in keep:
             f.unlink(missing_ok=True)
+            _digest_path(f).unlink(missing_ok=True)

@@ -52,6 +52,10 @@ class SiteError(Exception):
     """A build that cannot go on; the message is one line naming the file and what is wrong."""
 
 
+class SiteRefused(SiteError):
+    """The output is a folder or file the build must not replace (one line; nothing was touched)."""
+
+
 @dataclass
 class SiteReport:
     """What a build wrote."""
@@ -355,7 +359,14 @@ def default_cache() -> Path:
 
 
 def _files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != KEY_FILE)
+    from .outputs import MANIFEST
+
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.relative_to(folder).as_posix() not in (KEY_FILE, MANIFEST))
+
+
+def _earlier_site(folder: Path) -> bool:
+    """A site a version before the output manifest built: its build key, landing page and serve.py."""
+    return all((folder / name).is_file() for name in (KEY_FILE, "index.html", "serve.py"))
 
 
 #: A file in the built site naming everything it was built from; same key, nothing to rebuild.
@@ -394,11 +405,18 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
                         f"(pip install --require-hashes -r {LITE_DIR / 'build-tools.txt'})")
     cache_dir = (Path(cache) if cache else default_cache()).resolve()
     cache_dir.mkdir(parents=True, exist_ok=True)
-    out = Path(out).resolve()
+    from .outputs import OutputError, changed_files, prepare_folder, remove_abandoned, swap_in, write_manifest
+
+    try:
+        out = prepare_folder(out, "site", legacy=_earlier_site)
+    except OutputError as exc:
+        raise SiteRefused(str(exc)) from None
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_abandoned(out.parent, ".site-")  # staging folders of builds killed (kill -9) on the way
     report = SiteReport(out=out)
     key = build_key(root, edition, tools_dir)
-    if not force and (out / KEY_FILE).is_file() and (out / KEY_FILE).read_text(encoding="utf-8") == key:
+    if (not force and (out / KEY_FILE).is_file() and (out / KEY_FILE).read_text(encoding="utf-8") == key
+            and changed_files(out, "site") == []):  # the inputs and every output file as built
         report.unchanged = True  # the same inputs give the same files: keep them
         report.files = _files(out)
         report.size = sum(p.stat().st_size for p in report.files)
@@ -407,7 +425,8 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
         report.seconds = time.perf_counter() - start
         return report
 
-    with tempfile.TemporaryDirectory(prefix=".site-", dir=out.parent) as tmp:
+    # The pid in the name lets a later build remove the folder if this one is killed.
+    with tempfile.TemporaryDirectory(prefix=f".site-{os.getpid()}-", dir=out.parent) as tmp:
         work = Path(tmp)
         lite = work / "lite"
         lite.mkdir()
@@ -433,31 +452,45 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
         (built / "index.html").write_text(landing_page(metas, edition), encoding="utf-8")
         (built / "serve.py").write_text(SERVE_PY, encoding="utf-8")
         (built / KEY_FILE).write_text(key, encoding="utf-8")
+        write_manifest(built, "site")
         for p in [built, *built.rglob("*")]:
             os.utime(p, (EPOCH, EPOCH), follow_symlinks=False)
         # Swap in the new site only now: a failed build leaves the previous one whole.
-        old = work / "old"
-        if out.exists():
-            out.rename(old)
-        built.rename(out)
+        swap_in(built, out)
     report.files = _files(out)
     report.size = sum(p.stat().st_size for p in report.files)
     report.seconds = time.perf_counter() - start
     return report
 
 
+def zip_target(dest: str | os.PathLike[str]) -> Path:
+    """The real path for ``--zip dest``; :class:`SiteRefused` unless absent or a site zip written before."""
+    from .outputs import OutputError, check_replaceable_file
+
+    try:  # only a zip of a site is ever replaced, never another file of that name
+        return check_replaceable_file(dest, "site zip", lambda z: bool(z.namelist()) and all(
+            n.startswith("summit-lessons-site/") for n in z.namelist()))
+    except OutputError as exc:
+        raise SiteRefused(str(exc)) from None
+
+
 def write_zip(site: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
     """The site as one zip (files in a ``summit-lessons-site/`` folder, fixed dates, same bytes each time)."""
-    site, dest = Path(site), Path(dest)
+    site = Path(site)
+    dest = zip_target(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
-        for p in _files(site):
-            info = zipfile.ZipInfo(f"summit-lessons-site/{p.relative_to(site).as_posix()}", (2025, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            z.writestr(info, p.read_bytes())
-    tmp.replace(dest)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+            for p in _files(site):
+                info = zipfile.ZipInfo(f"summit-lessons-site/{p.relative_to(site).as_posix()}", (2025, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                z.writestr(info, p.read_bytes())
+        tmp.replace(dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # never leave a partial zip behind (a full disk, Ctrl+C)
+        raise
     return dest
 
 
