@@ -396,6 +396,14 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
     if edition not in EDITIONS:
         raise SiteError(f"unknown edition {edition!r}: use student or teacher")
     start = time.perf_counter()
+    from .outputs import OutputError, changed_files, prepare_folder, remove_abandoned, swap_in, write_manifest
+
+    try:
+        out = prepare_folder(out, "site", legacy=_earlier_site)
+    except OutputError as exc:
+        raise SiteRefused(str(exc)) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    remove_abandoned(out.parent, ".site-")  # staging folders of builds killed (kill -9) on the way
     root = source_root()
     spec = json.loads((root / LITE_DIR / "site-lock.json").read_text(encoding="utf-8"))
     tools_dir = Path(tools) if tools else default_tools()
@@ -405,14 +413,6 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
                         f"(pip install --require-hashes -r {LITE_DIR / 'build-tools.txt'})")
     cache_dir = (Path(cache) if cache else default_cache()).resolve()
     cache_dir.mkdir(parents=True, exist_ok=True)
-    from .outputs import OutputError, changed_files, prepare_folder, remove_abandoned, swap_in, write_manifest
-
-    try:
-        out = prepare_folder(out, "site", legacy=_earlier_site)
-    except OutputError as exc:
-        raise SiteRefused(str(exc)) from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    remove_abandoned(out.parent, ".site-")  # staging folders of builds killed (kill -9) on the way
     report = SiteReport(out=out)
     key = build_key(root, edition, tools_dir)
     if (not force and (out / KEY_FILE).is_file() and (out / KEY_FILE).read_text(encoding="utf-8") == key
