@@ -274,8 +274,16 @@ def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) 
 _LEAD_IN = re.compile(r"<p>((?:(?!</?p\b).)*:)\s*</p>", re.S)
 
 
+_CSS_PLAIN = re.compile(r"[A-Za-z0-9 .,:;()'!?%\u2013\u2014\u2018\u2019\u201c\u201d-]")
+
+
 def _css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    """``text`` as a CSS string: every character but plain letters and punctuation as a hex escape.
+
+    So no ``"``, ``\\``, ``<`` or line break ever reaches the style sheet as itself: the text cannot
+    end the string, the rule or the ``<style>`` element it sits in, whatever a table holds.
+    """
+    return '"' + "".join(c if _CSS_PLAIN.fullmatch(c) else f"\\{ord(c):x} " for c in text) + '"'
 
 
 def page_css(footer_title: str, accurate_as_of: str, *, outside: bool = False) -> str:
