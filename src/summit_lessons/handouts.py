@@ -387,7 +387,7 @@ def _execute(path: Path, timeout: int) -> Any:
 
 def _read_metas(paths: list[Path]) -> list[dict[str, Any]]:
     """Every lesson's metadata, each fault one line naming the notebook file."""
-    from .lessons import lesson_meta
+    from .lessons import MetadataError, lesson_meta
 
     metas = []
     for p in paths:
@@ -398,6 +398,8 @@ def _read_metas(paths: list[Path]) -> list[dict[str, Any]]:
                              f"column {exc.colno} ({exc.msg})") from None
         except UnicodeDecodeError:
             raise BuildError(f"{p.name}: is not a notebook: not UTF-8 text") from None
+        except MetadataError as exc:
+            raise BuildError(str(exc)) from None
         except KeyError as exc:
             raise BuildError(str(exc.args[0]) if exc.args else f"{p.name}: metadata is incomplete") from None
         except (AttributeError, TypeError):
