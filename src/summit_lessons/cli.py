@@ -46,6 +46,10 @@ def _notebooks(args: argparse.Namespace) -> int:
           f"{len(report.unchanged)} already up to date, {len(report.kept)} changed by you and kept")
     for name in report.kept:
         print(f"  kept your changed {name} (delete it to get a fresh copy)")
+    if report.blocked:
+        print(f"error: could not write {', '.join(report.blocked)} in {report.dest}: something that is not a "
+              f"notebook file (a folder or a link) has that name; rename it and run this again", file=sys.stderr)
+        return 1
     print(f"next: summit-lessons start {report.dest}{'' if args.edition == 'student' else ' --edition teacher'}"
           f"   (or: jupyter lab {report.dest}, then open 00_start_here.ipynb)")
     return 0
@@ -262,9 +266,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _resolve_data_env() -> None:
+    """A relative $SUMMIT_LESSONS_DATA means relative to where the command was typed; the kernels
+    that execute the lessons run in the notebooks' folder, so the path is made absolute once, here."""
+    from .locations import DATA_ENV
+
+    value = os.environ.get(DATA_ENV)
+    if value and not os.path.isabs(value):
+        os.environ[DATA_ENV] = os.path.abspath(os.path.expanduser(value))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _resolve_data_env()
     if args.command is None:  # a bare `summit-lessons`: the help, not an error
         parser.print_help()
         return 0

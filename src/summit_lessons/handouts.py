@@ -76,7 +76,8 @@ def _environment_key(data: Path) -> str:
 
     code = [p for p in _PKG.rglob("*") if p.is_file() and p.suffix in (".py", ".json", ".j2", ".css")
             and "notebooks" not in p.parts and "data" not in p.relative_to(_PKG).parts[:1] and "__pycache__" not in p.parts]
-    data_files = [p for p in data.glob("*") if p.suffix in (".csv", ".json")]
+    # is_file(): a named pipe in the folder would block read_bytes forever (validate names it)
+    data_files = [p for p in data.glob("*") if p.suffix in (".csv", ".json") and p.is_file()]
     return hashlib.sha256("|".join([__version__, _digest_files(code, _PKG), _digest_files(data_files, data)]).encode()).hexdigest()
 
 
@@ -556,6 +557,13 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
     if not paths:
         raise BuildError("no lesson notebooks found")
     metas = _read_metas(paths)
+    students = [f"{m['file_stem']}.ipynb" for m in metas if m.get("edition") == "student"]
+    if students and "teacher" in editions:  # their solutions and notes were removed: nothing to show
+        say(f"warning: {', '.join(students[:3])}{' and more' if len(students) > 3 else ''} "
+            f"{'is a student edition' if len(students) == 1 else 'are student editions'}, without solutions or "
+            "instructor notes, so the teacher edition and the key have none for "
+            f"{'it' if len(students) == 1 else 'them'}: build from the teacher edition (summit-lessons notebooks "
+            "DIR --edition teacher) or the packaged lessons")
 
     with _output_lock(out, say):
         _recover_and_clean(out, say)
@@ -585,8 +593,15 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
         entries = {e: _read_cached(cached_html(p, keys[p], e)) for e in editions}
         if all(v is not None for v in entries.values()):
             from_cache.update({(p, e): v for e, v in entries.items() if v is not None})
+    if "teacher" in editions:
+        from .key import has_cached_key
+
+        # The key shows solutions' outputs as this data gives them: without its cached key for
+        # this data, a notebook runs again even when its pages are cached.
+        from_cache = {k: v for k, v in from_cache.items() if has_cached_key(k[0], cache, env_key)}
     todo = [p for p in paths if (p, editions[0]) not in from_cache]
     pages: dict[tuple[Path, str], str] = {}
+    executed: dict[Path, Any] = {}
     total = len(paths)
     for i, p in enumerate(paths, 1):
         if p not in todo:
@@ -609,6 +624,7 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
             try:
                 for fut in futures:
                     p, nb, secs = fut.result()
+                    executed[p] = nb
                     for e in editions:
                         pages[(p, e)] = export(nb, e, show_code, exporter)
                     report.executed.append(p.stem)
@@ -633,7 +649,8 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
                 except OSError as exc:
                     exc.filename = exc.filename or str(target)  # a failed write() names no file: name the page
                     raise
-        _write_extras(staging, paths, metas, editions, pdf=pdf, paper=paper, say=say, cache=cache)
+        _write_extras(staging, paths, metas, editions, pdf=pdf, paper=paper, say=say, cache=cache,
+                      executed=executed, salt=env_key)
         report.files = sorted(f.relative_to(staging) for f in staging.rglob("*") if f.suffix in (".html", ".pdf"))
         pages_digest = _pages_digest(staging)
         if not pdf:
@@ -763,13 +780,14 @@ def _clean_partials(cache: Path) -> None:
 
 
 def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]], editions: list[str], *,
-                  pdf: bool, paper: str, say: Callable[[str], None], cache: Path | None = None) -> None:
+                  pdf: bool, paper: str, say: Callable[[str], None], cache: Path | None = None,
+                  executed: dict[Path, Any] | None = None, salt: str = "") -> None:
     """The index, the teacher's key (with the teacher edition) and, if asked, the PDFs."""
     key = "teacher" in editions
     if key:
         from .key import write_key
 
-        write_key(staging / "key", paths, cache=cache)
+        write_key(staging / "key", paths, cache=cache, executed=executed, salt=salt)
     (staging / "index.html").write_text(index_html(metas, editions, key=key), encoding="utf-8")
     if pdf:
         from .pdf import PdfError, print_folder

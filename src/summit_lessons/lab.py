@@ -115,6 +115,9 @@ def start(folder: str | os.PathLike[str] = "summit-lessons", edition: str = "stu
     report = copy_edition(folder, edition)
     say(f"{edition} edition in {report.dest}: {len(report.written)} written, "
         f"{len(report.unchanged)} already up to date, {len(report.kept)} changed by you and kept")
+    if report.blocked:
+        say(f"warning: could not write {', '.join(report.blocked)}: something that is not a notebook file "
+            "(a folder or a link) has that name; rename it to get that lesson")
     if port is None:
         port = free_port()
     server = lab_server(report.dest, port=port, open_browser=open_browser)

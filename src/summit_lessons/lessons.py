@@ -38,7 +38,7 @@ _TEXT = "text"
 _LIST = "a list"
 #: What each metadata value must be: the lesson map adds minutes and sorts by order.
 _KINDS = {"order": _WHOLE, "teaching_minutes": _WHOLE, "exercise_minutes": _WHOLE, "slug": _TEXT, "title": _TEXT,
-          "audience": _TEXT, "level": _TEXT, "accurate_as_of": _TEXT, "prerequisites": _LIST, "questions": _LIST,
+          "audience": _TEXT, "level": _TEXT, "prerequisites": _LIST, "questions": _LIST,
           "objectives": _LIST, "keypoints": _LIST, "sources": _LIST}
 
 
