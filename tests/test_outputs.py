@@ -237,3 +237,94 @@ def test_a_corrupt_output_manifest_is_no_manifest(tmp_path, text):
     assert outputs.read_manifest(out) is None
     with pytest.raises(OutputError, match="no summit-lessons site build wrote"):
         prepare_folder(out, "site")
+
+
+# ------------------------------------------------------------------ start and serve.py: one clear line
+
+@pytest.mark.parametrize("args, line", [
+    (["--port", "70000"], "summit-lessons start: error: argument --port: 70000 is not a port: give a number from 1 to 65535 "
+                          "(see summit-lessons start --help)"),
+    (["--port", "-1"], "summit-lessons start: error: argument --port: -1 is not a port: give a number from 1 to 65535 "
+                       "(see summit-lessons start --help)"),
+])
+def test_start_refuses_ports_outside_the_range(tmp_path, args, line):
+    done = cli("start", "lessons", "--no-browser", *args, cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.splitlines() == [line]
+    assert not (tmp_path / "lessons").exists()
+
+
+def test_start_on_a_file_is_one_line(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    done = cli("start", "notes.txt", "--no-browser", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["error: notes.txt is a file, not a folder: give the folder for your lessons "
+                                        "(it is made if it does not exist)"]
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder; a read-only mount stands in below")
+def test_start_on_a_read_only_folder_is_one_line(tmp_path):
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    folder.chmod(0o555)
+    done = cli("start", "lessons", "--no-browser", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1].startswith("error: cannot write the lessons to lessons: Permission denied")
+
+
+def test_start_on_a_read_only_file_system_is_one_line(tmp_path):
+    # /proc is read-only for everyone, root included: the closest to a read-only USB stick a test can reach.
+    done = cli("start", "/proc/sys", "--no-browser", cwd=tmp_path)
+    assert done.returncode == 1
+    line, = done.stderr.splitlines()
+    assert line.startswith("error: cannot write the lessons to /proc/sys: ") and "Traceback" not in done.stderr
+
+
+def serve_py(folder: Path, *args: str) -> subprocess.Popen[str]:
+    from summit_lessons.litesite import SERVE_PY
+
+    (folder / "serve.py").write_text(SERVE_PY, encoding="utf-8")
+    return subprocess.Popen([sys.executable, str(folder / "serve.py"), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_serve_py_refuses_a_port_outside_the_range(tmp_path):
+    proc = serve_py(tmp_path, "--port", "80000")
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert err.splitlines()[-1] == "serve.py: error: argument --port: 80000 is not a port: give a number from 1 to 65535"
+    assert "Traceback" not in err
+
+
+def test_serve_py_never_follows_a_link_out_of_its_folder(tmp_path):
+    import urllib.error
+    import urllib.request
+
+    from summit_lessons.lab import free_port
+
+    site = tmp_path / "site"
+    (site / "sub").mkdir(parents=True)
+    (site / "index.html").write_text("the site", encoding="utf-8")
+    (site / "sub" / "page.html").write_text("inside", encoding="utf-8")
+    (site / "link_etc").symlink_to("/etc")
+    (site / "secret.txt").symlink_to(tmp_path / "outside.txt")
+    (tmp_path / "outside.txt").write_text("outside the site", encoding="utf-8")
+    (site / "inner.html").symlink_to(site / "sub" / "page.html")  # a link that stays inside: served
+    port = free_port(18700)
+    proc = serve_py(site, "--port", str(port))
+    try:
+        assert proc.stdout.readline().startswith(f"serving the lessons at http://localhost:{port}/")
+
+        def get(path: str) -> tuple[int, str]:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+                    return r.status, r.read().decode()
+            except urllib.error.HTTPError as exc:
+                return exc.code, ""
+
+        assert get("/index.html") == (200, "the site") and get("/inner.html") == (200, "inside")
+        assert get("/link_etc/hostname")[0] == 404 and get("/link_etc/passwd")[0] == 404
+        assert get("/secret.txt")[0] == 404
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -144,6 +144,17 @@ def _bundle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    """A TCP port: 1 to 65535 (a larger number would wrap round, 0 or less means none)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: give a number from 1 to 65535")
+    return value
+
+
 def _seconds(text: str) -> int:
     try:
         value = int(text)
@@ -215,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="your lessons folder (default: summit-lessons in the current folder)")
     p.add_argument("--edition", choices=["student", "teacher"], default="student",
                    help="student (default): no solutions or instructor notes; teacher: everything")
-    p.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: the first free from 8888)")
+    p.add_argument("--port", type=_port, default=None, help="port on 127.0.0.1 (default: the first free from 8888)")
     p.add_argument("--no-browser", action="store_true", help="print the address but do not open a browser")
     p.set_defaults(func=_start)
 

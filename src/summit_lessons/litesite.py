@@ -328,19 +328,54 @@ another computer or browser starts from a fresh copy.</p>
 
 SERVE_PY = '''"""Serve this folder so a browser can run the lessons: python serve.py [--port 8000] [--bind 0.0.0.0]."""
 import argparse
-import functools
 import http.server
 import os
+import sys
+
+ROOT = os.path.realpath(os.path.dirname(os.path.abspath(__file__)))
+
+
+def port(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: give a number from 1 to 65535")
+    return value
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """Files of this folder only: a link that leads out of it is not followed (404)."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".wasm": "application/wasm", ".mjs": "text/javascript"}
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, directory=ROOT, **kw)
+
+    def translate_path(self, path):
+        full = super().translate_path(path)
+        real = os.path.realpath(full)
+        if real != ROOT and not real.startswith(ROOT + os.sep):
+            return os.path.join(ROOT, ".not-served")  # does not exist: a 404, never the file outside
+        return full
+
 
 parser = argparse.ArgumentParser(description=__doc__)
-parser.add_argument("--port", type=int, default=8000)
+parser.add_argument("--port", type=port, default=8000)
 parser.add_argument("--bind", default="127.0.0.1", help="0.0.0.0 to serve a classroom network")
 args = parser.parse_args()
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=os.path.dirname(os.path.abspath(__file__)))
-handler.func.extensions_map = {**handler.func.extensions_map, ".wasm": "application/wasm", ".mjs": "text/javascript"}
-with http.server.ThreadingHTTPServer((args.bind, args.port), handler) as httpd:
+try:
+    httpd = http.server.ThreadingHTTPServer((args.bind, args.port), Handler)
+except OSError as exc:
+    sys.exit(f"serve.py: cannot listen on {args.bind}:{args.port}: {exc.strerror or exc}")
+with httpd:
     print(f"serving the lessons at http://{'localhost' if args.bind == '127.0.0.1' else args.bind}:{args.port}/ (Ctrl+C stops)")
-    httpd.serve_forever()
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
 '''
 
 
