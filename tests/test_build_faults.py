@@ -311,3 +311,17 @@ def test_bundle_out_pointing_at_a_folder_is_one_error_and_leaves_nothing(tmp_pat
     assert done.stderr.splitlines() == ["error: cannot write the bundle to dest: it is a folder; give a file name "
                                         "such as dest/summit_lessons-offline.zip"]
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["dest"]
+
+
+def test_a_chromium_that_cannot_launch_still_writes_the_html_and_says_so_in_one_line(tmp_path):
+    nb = lesson(tmp_path / "nbs")
+    env = {**ENV, "SUMMIT_LESSONS_CHROMIUM": "/bin/true"}  # exists, runs, prints nothing and exits
+    done = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "handouts", "--pdf", "--out", "h",
+                           "--notebooks", "nbs", "--cache", "c"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 1
+    line, = done.stderr.splitlines()
+    assert line.startswith("error: ") and line.endswith("; the HTML handouts were written without PDFs")
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "h" / "student" / "01_tiny.html").is_file() and (tmp_path / "h" / "index.html").is_file()
+    assert not list((tmp_path / "h").rglob("*.pdf")) and not list((tmp_path / "h").rglob(".print-*"))

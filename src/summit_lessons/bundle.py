@@ -118,6 +118,8 @@ def bundle(out: str | os.PathLike[str] = "build/summit_lessons-offline.zip", *,
     report = build(handouts_dir, cache_dir=cache_dir, notebooks=paths, progress=None, pdf=pdf)
     if notes is not None:
         notes.extend(report.notes)
+    if report.pdf_error:  # a bundle asked for with PDFs is not made without them
+        raise BuildError(report.pdf_error)
     root = package_dir().parents[1]
     with tempfile.TemporaryDirectory(prefix="summit-wheel-") as tmp:
         wheel = build_wheel(Path(tmp))

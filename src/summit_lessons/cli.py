@@ -106,8 +106,8 @@ def _handouts(args: argparse.Namespace) -> int:
           f"({len(report.executed)} executed, {len(report.cached)} from the cache); open {report.out / 'index.html'}")
     for note in report.notes:
         print(note)
-    if pdf_missing:
-        print(f"error: {pdf_missing}", file=sys.stderr)
+    if pdf_missing or report.pdf_error:
+        print(f"error: {pdf_missing or report.pdf_error}", file=sys.stderr)
         return 1
     return 0
 

@@ -56,6 +56,8 @@ class BuildReport:
     seconds: float = 0.0
     #: One line each about outputs of an earlier build this one kept or removed (its PDFs).
     notes: list[str] = field(default_factory=list)
+    #: Why the PDFs asked for were not printed (the HTML was written all the same), else None.
+    pdf_error: str | None = None
 
 
 # ---------------------------------------------------------------------------- cache keys
@@ -649,8 +651,8 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
                 except OSError as exc:
                     exc.filename = exc.filename or str(target)  # a failed write() names no file: name the page
                     raise
-        _write_extras(staging, paths, metas, editions, pdf=pdf, paper=paper, say=say, cache=cache,
-                      executed=executed, salt=env_key)
+        report.pdf_error = _write_extras(staging, paths, metas, editions, pdf=pdf, paper=paper, say=say, cache=cache,
+                                         executed=executed, salt=env_key)
         report.files = sorted(f.relative_to(staging) for f in staging.rglob("*") if f.suffix in (".html", ".pdf"))
         pages_digest = _pages_digest(staging)
         if not pdf:
@@ -781,8 +783,11 @@ def _clean_partials(cache: Path) -> None:
 
 def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]], editions: list[str], *,
                   pdf: bool, paper: str, say: Callable[[str], None], cache: Path | None = None,
-                  executed: dict[Path, Any] | None = None, salt: str = "") -> None:
-    """The index, the teacher's key (with the teacher edition) and, if asked, the PDFs."""
+                  executed: dict[Path, Any] | None = None, salt: str = "") -> str | None:
+    """The index, the teacher's key (with the teacher edition) and, if asked, the PDFs.
+
+    Returns why the PDFs could not be printed (the pages stand without them), else None.
+    """
     key = "teacher" in editions
     if key:
         from .key import write_key
@@ -794,8 +799,15 @@ def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]],
 
         try:
             print_folder(staging, metas, editions, paper=paper, progress=say)
-        except PdfError as exc:
-            raise BuildError(str(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - a Chromium that cannot start raises its driver's own errors
+            for f in staging.rglob("*.pdf"):  # half a set of PDFs would pass for a whole one
+                f.unlink()
+            for f in staging.rglob(".print-*"):
+                f.unlink()
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            why = text if isinstance(exc, PdfError) else f"Chromium could not print: {text}"
+            return f"{why}; the HTML handouts were written without PDFs"
+    return None
 
 
 def _swap(staging: Path, out: Path) -> None:
