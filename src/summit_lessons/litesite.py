@@ -28,6 +28,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import urllib.parse
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -283,7 +284,8 @@ def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
     # Titles link into JupyterLab inside the site; the lesson map builder stays the package's one.
     for m in metas:
         title = html.escape(m["title"])
-        link = f'<a href="lab/index.html?path={html.escape(m["file_stem"], quote=True)}.ipynb">{title}</a>'
+        href = "lab/index.html?path=" + urllib.parse.quote(f'{m["file_stem"]}.ipynb')  # a URL, then an attribute
+        link = f'<a href="{html.escape(href, quote=True)}">{title}</a>'
         table = table.replace(f'<th scope="row">{title}</th>', f'<th scope="row">{link}</th>', 1)
     css = ("body{font:1rem/1.5 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
            "table{border-collapse:collapse}th,td{border:1px solid #767676;padding:.4rem;text-align:left;"
