@@ -386,3 +386,16 @@ def test_a_semicolon_delimited_csv_is_named_once(datacopy):
     rows = list(__import__("csv").reader(path.open(encoding="utf-8")))
     path.write_text("\n".join(";".join(r) for r in rows) + "\n", encoding="utf-8")
     assert lines(datacopy.folder) == ["territory.csv line 1: this file uses ';' between fields; save it as CSV with commas"]
+
+
+def test_a_summit_without_a_date_is_labelled_not_dropped(datacopy):
+    """summits.date is optional: lesson 01 labels every row it shows, so an empty one must label too."""
+    from summit_lessons import timeline as tl
+
+    i = datacopy.find("summits", summit_id="2007-maine")
+    datacopy.set("summits", i, "date", "")
+    datacopy.set("summits", i, "date_precision", "")
+    assert lines(datacopy.folder) == []
+    summits = load("summits", datacopy.folder)
+    labels = [tl.date_label(r) for _, r in summits[summits["anchorage_first"].notna()].iterrows()]
+    assert labels[i] == "date not given" and all(labels)
