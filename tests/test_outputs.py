@@ -113,6 +113,15 @@ def test_site_zip_never_replaces_another_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.zip"]
 
 
+def test_site_zip_naming_a_folder_is_one_line_before_the_build(tmp_path):
+    (tmp_path / "usb").mkdir()
+    done = cli("site", "--out", "site", "--zip", "usb", "--tools", str(tmp_path / "no-tools"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == ["error: cannot write the site zip to usb: it is a folder; give a file name such "
+                                        "as usb/summit-lessons.zip"]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["usb"]
+
+
 def test_bundle_refuses_a_users_handouts_folder_and_file(warm, tmp_path):
     root, _ = warm
     before = user_folder(tmp_path / "docs")
