@@ -542,7 +542,9 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
     teacher's key (``key/``). ``pdf=True`` adds a PDF beside every page and one combined PDF per
     edition, printed by Chromium on ``paper`` (a4 or letter). Raises :class:`BuildError` (one line,
     and ``out`` left as it was) when a notebook fails or the folder cannot be written. Two builds
-    into the same ``out`` take turns (a lock file beside it).
+    into the same ``out`` take turns (a lock file beside it). ``out`` is replaced only when it is
+    new, empty or an earlier handouts build (:mod:`summit_lessons.outputs`); anything else raises
+    :class:`~summit_lessons.outputs.OutputError` before anything is written.
     """
     from .lessons import notebook_paths
 
