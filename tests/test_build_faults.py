@@ -21,6 +21,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from summit_lessons import handouts
 from summit_lessons.bundle import bundle
 from summit_lessons.handouts import BuildError, build
+from summit_lessons.outputs import MANIFEST
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent
@@ -44,7 +45,8 @@ def lesson(folder: Path, name: str = "01_tiny", code: str = "1 + 1", **meta_chan
 
 
 def pages(out: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    """Every file of a build but its output manifest."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and p.name != MANIFEST}
 
 
 def cli(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess[str]:
@@ -209,7 +211,8 @@ def test_a_real_write_limit_is_one_line_from_the_command(warm, tmp_path):
                cwd=tmp_path, preexec_fn=limit_file_size)
     assert done.returncode == 1
     line, = done.stderr.splitlines()
-    assert line.startswith(f"error: cannot write handouts to {out}: File too large (")  # then the file it was writing
+    # then the output file it was writing (not the cache entry it copies, nor the staging folder)
+    assert line.startswith(f"error: cannot write handouts to {out}: File too large ({out}/")
     assert line.endswith(f"; the previous handouts in {out} are unchanged")
     assert pages(out) == before
 
@@ -308,3 +311,17 @@ def test_bundle_out_pointing_at_a_folder_is_one_error_and_leaves_nothing(tmp_pat
     assert done.stderr.splitlines() == ["error: cannot write the bundle to dest: it is a folder; give a file name "
                                         "such as dest/summit_lessons-offline.zip"]
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["dest"]
+
+
+def test_a_chromium_that_cannot_launch_still_writes_the_html_and_says_so_in_one_line(tmp_path):
+    nb = lesson(tmp_path / "nbs")
+    env = {**ENV, "SUMMIT_LESSONS_CHROMIUM": "/bin/true"}  # exists, runs, prints nothing and exits
+    done = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "handouts", "--pdf", "--out", "h",
+                           "--notebooks", "nbs", "--cache", "c"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 1
+    line, = done.stderr.splitlines()
+    assert line.startswith("error: ") and line.endswith("; the HTML handouts were written without PDFs")
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "h" / "student" / "01_tiny.html").is_file() and (tmp_path / "h" / "index.html").is_file()
+    assert not list((tmp_path / "h").rglob("*.pdf")) and not list((tmp_path / "h").rglob(".print-*"))

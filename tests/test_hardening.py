@@ -252,3 +252,150 @@ def test_timeline_explorer_on_an_empty_frame_says_no_events():
     assert ex.figure.value == "" and ex.table.value == ""
     ex.reset()  # the controls still work on nothing
     assert "No events" in ex.snapshot_html()
+
+
+# ------------------------------------------------------------------ valid by validate means it loads
+
+def test_patterns_match_ascii_digits_only(datacopy):
+    i = datacopy.find("events", date_precision="day")
+    line = datacopy.set("events", i, "date", "٢٠٢٥-٠٥-٢٨")  # Arabic-Indic digits: \d matches them in Python
+    found = lines(datacopy.folder)
+    assert found and found[0] == f'events.csv line {line}, column "date": "٢٠٢٥-٠٥-٢٨" is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD'
+    with pytest.raises(DataError, match="is not a date of the form"):
+        load("events", datacopy.folder)
+
+
+def test_a_time_with_an_arabic_indic_digit_is_refused(datacopy):
+    rows = datacopy.rows("events")
+    i = next(i for i, r in enumerate(rows) if r["time"])
+    line = datacopy.set("events", i, "time", "1٠:22")
+    assert lines(datacopy.folder) == [f'events.csv line {line}, column "time": "1٠:22" is not a 24-hour time of the form HH:MM']
+
+
+@pytest.mark.parametrize("seq", ["99999999999999999999999", "9" * 5000])
+def test_a_huge_seq_is_refused_in_one_line(datacopy, seq):
+    line = datacopy.set("events", 0, "seq", seq)
+    found = lines(datacopy.folder)
+    shown = seq if len(seq) <= 40 else seq[:40] + "…"
+    assert found == [f'events.csv line {line}, column "seq": "{shown}" is too large: an integer here is at most 9,007,199,254,740,992']
+    with pytest.raises(DataError, match="is too large"):
+        load("events", datacopy.folder)
+
+
+def test_seq_has_a_maximum_the_lessons_can_count_with(datacopy):
+    line = datacopy.set("events", 0, "seq", "1000000000")
+    found = lines(datacopy.folder)
+    assert found[0] == f'events.csv line {line}, column "seq": "1000000000" is above the maximum 100000'
+
+
+def test_every_table_and_column_the_lessons_load_is_required(datacopy):
+    def drop(d):
+        d["resources"] = [r for r in d["resources"] if r["name"] != "summits"]
+        ev = resource(d, "events")["schema"]
+        ev["fields"] = [f for f in ev["fields"] if f["name"] != "place"]
+    edit_descriptor(datacopy, drop)
+    (datacopy.folder / "summits.csv").unlink()
+    rows = datacopy.rows("events")
+    for r in rows:
+        r.pop("place")
+    datacopy.write("events", rows)
+    assert lines(datacopy.folder) == [
+        'datapackage.json: "events.place" is not described, but the lessons use this column: put it back',
+        'datapackage.json: "summits" is not described, but the lessons load this table: put its resource back']
+
+
+def test_the_reference_article_row_is_required(datacopy):
+    i = datacopy.find("sources", source_id="ref-encyclopedia")
+    datacopy.set("sources", i, "kind", "news")
+    assert lines(datacopy.folder) == [
+        'sources.csv: has no row with origin "seed" and kind "encyclopedia": the reference article every handout '
+        "credits (keep that row's kind)"]
+
+
+def test_a_named_pipe_is_refused_not_read(datacopy):
+    path = datacopy.folder / "glossary.csv"
+    path.unlink()
+    os.mkfifo(path)
+    # In a child with a deadline: reading a pipe nobody writes to would hang the test run, not fail it.
+    done = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "validate", str(datacopy.folder)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == (f'glossary.csv: "{path}" is not a regular file (a named pipe, socket or '
+                                           "device): refused; put the CSV file itself there")
+
+
+# ------------------------------------------------------------------ the descriptor's own mistakes: one line each
+
+@pytest.mark.parametrize("change, message", [
+    (lambda f: f["constraints"].update(pattern="^[a-z"),
+     '"pattern" "^[a-z" is not a valid regular expression: unterminated character set at position 1'),
+    (lambda f: f["constraints"].update(pattern=5), '"pattern" 5 must be text (a regular expression)'),
+    (lambda f: f["constraints"].update(minimum="5"), '"minimum" "5" must be a number, on a number or integer field '
+                                                     '(write 5, not "5")'),
+    (lambda f: f["constraints"].update(enum=[1, 2]), '"enum" [1, 2] must be a list of the allowed values written as '
+                                                     'text (e.g. ["yes", "no"])'),
+])
+def test_a_bad_constraint_is_one_line(datacopy, change, message):
+    edit_descriptor(datacopy, lambda d: change(next(f for f in resource(d, "events")["schema"]["fields"]
+                                                    if f["name"] == "event_id")))
+    assert lines(datacopy.folder) == [f'datapackage.json: resource "events" field "event_id" {message}']
+    with pytest.raises(DataError):
+        load("events", datacopy.folder)
+
+
+def test_a_string_minimum_on_a_number_field_names_file_and_field(datacopy):
+    def change(d):
+        f = next(f for f in resource(d, "territory")["schema"]["fields"] if f["name"] == "share_held_by_russia_pct")
+        f["constraints"]["minimum"] = "5"
+    edit_descriptor(datacopy, change)
+    assert lines(datacopy.folder) == [
+        'datapackage.json: resource "territory" field "share_held_by_russia_pct" "minimum" "5" must be a number, '
+        'on a number or integer field (write 5, not "5")']
+    done = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "validate", str(datacopy.folder)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 2
+
+
+def test_summit_time_without_its_zone_is_one_line(datacopy):
+    def change(d):
+        f = next(f for f in resource(d, "events")["schema"]["fields"] if f["name"] == "time")
+        del f["summit:time"]["timezone"]
+    edit_descriptor(datacopy, change)
+    assert lines(datacopy.folder) == ['datapackage.json: resource "events" field "time" "summit:time" must name its '
+                                      '"date" and "timezone" columns of the same table']
+
+
+def test_json_nested_100000_deep_is_one_line(datacopy):
+    (datacopy.folder / "datapackage.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    assert lines(datacopy.folder) == ["datapackage.json: is nested too deeply to be a Data Package descriptor "
+                                      "(lists or objects thousands of levels deep)"]
+
+
+# ------------------------------------------------------------------ CSV files saved the wrong way
+
+def test_a_nul_in_the_header_is_named(datacopy):
+    path = datacopy.folder / "people.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text("\x00" + text, encoding="utf-8")
+    assert lines(datacopy.folder) == ['people.csv line 1: "\\x00person_id" (a column name in the header row) holds an '
+                                      "invisible control character (U+0000): remove it"]
+
+
+def test_a_semicolon_delimited_csv_is_named_once(datacopy):
+    path = datacopy.folder / "territory.csv"
+    rows = list(__import__("csv").reader(path.open(encoding="utf-8")))
+    path.write_text("\n".join(";".join(r) for r in rows) + "\n", encoding="utf-8")
+    assert lines(datacopy.folder) == ["territory.csv line 1: this file uses ';' between fields; save it as CSV with commas"]
+
+
+def test_a_summit_without_a_date_is_labelled_not_dropped(datacopy):
+    """summits.date is optional: lesson 01 labels every row it shows, so an empty one must label too."""
+    from summit_lessons import timeline as tl
+
+    i = datacopy.find("summits", summit_id="2007-maine")
+    datacopy.set("summits", i, "date", "")
+    datacopy.set("summits", i, "date_precision", "")
+    assert lines(datacopy.folder) == []
+    summits = load("summits", datacopy.folder)
+    labels = [tl.date_label(r) for _, r in summits[summits["anchorage_first"].notna()].iterrows()]
+    assert labels[i] == "date not given" and all(labels)

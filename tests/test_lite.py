@@ -119,14 +119,34 @@ def test_a_tampered_download_stops_the_build_with_one_line(site: Path, tmp_path:
     wheel = cache / "comm-0.2.3-py3-none-any.whl"
     wheel.write_bytes(wheel.read_bytes() + b"\0")
     out = tmp_path / "site"
-    (out / "keep").parent.mkdir()
-    (out / "keep").write_text("previous site")
-    proc = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "site", "--out", str(out), "--cache", str(cache)],
-                          cwd=ROOT, capture_output=True, text=True)
+    shutil.copytree(site, out)  # an earlier build, which the failed one must leave whole
+    before = (out / "index.html").read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "site", "--out", str(out), "--cache", str(cache),
+                           "--force"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "comm-0.2.3-py3-none-any.whl: sha256" in lines[0] and "does not match" in lines[0]
-    assert (out / "keep").read_text() == "previous site"
+    assert (out / "index.html").read_bytes() == before
+
+
+@pytest.mark.parametrize("damage", ["deleted pyodide.asm.wasm", "edited index.html"])
+def test_up_to_date_means_the_outputs_too(site: Path, tmp_path: Path, damage: str):
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    wasm = out / "static" / "pyodide" / "pyodide.asm.wasm"
+    good_wasm, good_index = wasm.read_bytes(), (out / "index.html").read_bytes()
+    if damage.startswith("deleted"):
+        wasm.unlink()
+    else:
+        (out / "index.html").write_text("<p>edited</p>", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "site", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "up to date" not in proc.stdout and proc.stdout.startswith(f"wrote the student site to {out}")
+    assert wasm.read_bytes() == good_wasm and (out / "index.html").read_bytes() == good_index
+    again = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "site", "--out", str(out)],
+                           cwd=ROOT, capture_output=True, text=True)
+    assert again.stdout.startswith(f"the student site in {out} is up to date")
 
 
 def test_zip_holds_the_site_and_its_serve_script(site: Path, tmp_path: Path):

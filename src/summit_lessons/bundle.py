@@ -112,13 +112,17 @@ def bundle(out: str | os.PathLike[str] = "build/summit_lessons-offline.zip", *,
            handouts_dir: str | os.PathLike[str] = "build/handouts",
            cache_dir: str | os.PathLike[str] | None = ".handouts-cache",
            notebooks: list[str | os.PathLike[str]] | None = None, pdf: bool = False,
-           edition: str = "teacher", site_dir: str | os.PathLike[str] | None = "build/site") -> Path:
+           edition: str = "teacher", site_dir: str | os.PathLike[str] | None = "build/site",
+           notes: list[str] | None = None) -> Path:
     """Build (or refresh from the cache) the handouts, then zip them with notebooks, data,
     licences and the package wheel.
 
     ``edition="teacher"`` (the default): both handout editions, the key, every cell, the full wheel.
     ``edition="student"``: student handouts, student notebooks and the student wheel, no key, and
     the student JupyterLite site built in ``site_dir`` (``None`` leaves the site out).
+
+    ``out`` is replaced only when it is a bundle written before (else :class:`~.outputs.OutputError`),
+    and so is ``handouts_dir``; ``notes`` receives the handout build's lines about an earlier build's PDFs.
     """
     from .credits import latest_date
     from .editions import EDITIONS
@@ -130,10 +134,18 @@ def bundle(out: str | os.PathLike[str] = "build/summit_lessons-offline.zip", *,
     if out.is_dir():
         raise BuildError(f"cannot write the bundle to {out}: it is a folder; give a file name such as "
                          f"{out / 'summit_lessons-offline.zip'}")
+    from .outputs import check_replaceable_file
+
+    out = check_replaceable_file(out, "bundle", lambda z: "summit_lessons/README.txt" in z.namelist() and all(
+        n.startswith("summit_lessons/") for n in z.namelist()))
     data_files = described_data_files(data_dir())  # before the build: a broken descriptor stops it early
     paths = [Path(p) for p in notebooks] if notebooks is not None else sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
     editions = ("student", "teacher") if edition == "teacher" else ("student",)
     report = build(handouts_dir, editions=editions, cache_dir=cache_dir, notebooks=paths, progress=None, pdf=pdf)
+    if notes is not None:
+        notes.extend(report.notes)
+    if report.pdf_error:  # a bundle asked for with PDFs is not made without them
+        raise BuildError(report.pdf_error)
     entries: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="summit-wheel-") as tmp:
         try:

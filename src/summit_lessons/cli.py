@@ -46,6 +46,10 @@ def _notebooks(args: argparse.Namespace) -> int:
           f"{len(report.unchanged)} already up to date, {len(report.kept)} changed by you and kept")
     for name in report.kept:
         print(f"  kept your changed {name} (delete it to get a fresh copy)")
+    if report.blocked:
+        print(f"error: could not write {', '.join(report.blocked)} in {report.dest}: something that is not a "
+              f"notebook file (a folder or a link) has that name; rename it and run this again", file=sys.stderr)
+        return 1
     print(f"next: summit-lessons start {report.dest}{'' if args.edition == 'student' else ' --edition teacher'}"
           f"   (or: jupyter lab {report.dest}, then open 00_start_here.ipynb)")
     return 0
@@ -64,6 +68,7 @@ def _start(args: argparse.Namespace) -> int:
 
 def _handouts(args: argparse.Namespace) -> int:
     from .handouts import EDITIONS, BuildError, build
+    from .outputs import OutputError
 
     editions = EDITIONS if args.edition == "both" else (args.edition,)
     had_handouts = False
@@ -86,6 +91,9 @@ def _handouts(args: argparse.Namespace) -> int:
         report = build(args.out, editions=editions, show_code=args.show_code, notebooks=notebooks,
                        cache_dir=None if args.no_cache else args.cache, jobs=args.jobs, timeout=args.timeout,
                        pdf=args.pdf and pdf_missing is None, paper=args.paper)
+    except OutputError as exc:  # --out holds files no handouts build wrote: nothing touched
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except (BuildError, OSError) as exc:
         text = str(exc) if isinstance(exc, BuildError) else f"{exc.strerror or exc} ({exc.filename})"
         kept = (f"the previous handouts in {args.out} are unchanged" if had_handouts
@@ -96,8 +104,10 @@ def _handouts(args: argparse.Namespace) -> int:
     pdfs = sum(f.suffix == ".pdf" for f in report.files)
     print(f"wrote {len(report.files) - pdfs} pages{f' and {pdfs} PDFs' if pdfs else ''} ({size / 1024:.0f} KiB) to {report.out} in {report.seconds:.1f} s "
           f"({len(report.executed)} executed, {len(report.cached)} from the cache); open {report.out / 'index.html'}")
-    if pdf_missing:
-        print(f"error: {pdf_missing}", file=sys.stderr)
+    for note in report.notes:
+        print(note)
+    if pdf_missing or report.pdf_error:
+        print(f"error: {pdf_missing or report.pdf_error}", file=sys.stderr)
         return 1
     return 0
 
@@ -106,10 +116,12 @@ def _bundle(args: argparse.Namespace) -> int:
     from .bundle import bundle
     from .handouts import BuildError
     from .loader import DataError
+    from .outputs import OutputError
 
     student = args.edition == "student"
     out = args.out or f"build/summit_lessons-offline{'-student' if student else ''}.zip"
     handouts = args.handouts or ("build/handouts-student" if student else "build/handouts")
+    notes: list[str] = []
     try:
         if args.pdf:
             from .pdf import pdf_unavailable
@@ -119,7 +131,11 @@ def _bundle(args: argparse.Namespace) -> int:
                 print(f"error: {why}", file=sys.stderr)
                 return 1
         path = bundle(out, handouts_dir=handouts, cache_dir=args.cache, pdf=args.pdf, edition=args.edition,
-                      site_dir=None if args.no_site else args.site)
+                      site_dir=None if args.no_site else args.site,
+                      notes=notes)
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except (BuildError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -127,8 +143,21 @@ def _bundle(args: argparse.Namespace) -> int:
         print(f"error: cannot write the bundle {out}: {exc.strerror or exc}"
               + (f" ({exc.filename})" if exc.filename else ""), file=sys.stderr)
         return 1
+    for note in notes:
+        print(note)
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0
+
+
+def _port(text: str) -> int:
+    """A TCP port: 1 to 65535 (a larger number would wrap round, 0 or less means none)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: give a number from 1 to 65535")
+    return value
 
 
 def _seconds(text: str) -> int:
@@ -155,11 +184,16 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 def _site(args: argparse.Namespace) -> int:
-    from .litesite import SiteError, build_site, write_zip
+    from .litesite import SiteError, SiteRefused, build_site, write_zip, zip_target
 
     try:
+        if args.zip:
+            zip_target(args.zip)  # refused before the build, not after
         report = build_site(args.out, args.edition, cache=args.cache, tools=args.tools, force=args.force)
         zipped = write_zip(report.out, args.zip) if args.zip else None
+    except SiteRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except (SiteError, OSError) as exc:
         print(f"error: {exc}; the previous site in {args.out} is unchanged", file=sys.stderr)
         return 1
@@ -197,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="your lessons folder (default: summit-lessons in the current folder)")
     p.add_argument("--edition", choices=["student", "teacher"], default="student",
                    help="student (default): no solutions or instructor notes; teacher: everything")
-    p.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: the first free from 8888)")
+    p.add_argument("--port", type=_port, default=None, help="port on 127.0.0.1 (default: the first free from 8888)")
     p.add_argument("--no-browser", action="store_true", help="print the address but do not open a browser")
     p.set_defaults(func=_start)
 
@@ -256,9 +290,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _resolve_data_env() -> None:
+    """A relative $SUMMIT_LESSONS_DATA means relative to where the command was typed; the kernels
+    that execute the lessons run in the notebooks' folder, so the path is made absolute once, here."""
+    from .locations import DATA_ENV
+
+    value = os.environ.get(DATA_ENV)
+    if value and not os.path.isabs(value):
+        os.environ[DATA_ENV] = os.path.abspath(os.path.expanduser(value))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _resolve_data_env()
     if args.command is None:  # a bare `summit-lessons`: the help, not an error
         parser.print_help()
         return 0

@@ -82,13 +82,16 @@ def latest_date(dates: Iterable[str]) -> str:
 def credit_line(accurate_as_of: str, ref: Reference | None = None, *, outside: bool = False) -> str:
     """One short plain-text line for the margin of every printed page.
 
-    ``outside``: the page also uses outside sources, which its credits block lists by name.
+    It holds no text from a table: a margin box can only show a CSS string, so the reference
+    article's title, publisher and author are credited in the page's HTML credits block
+    (:func:`credits_html`) instead, which this line points to. ``ref`` is accepted for callers
+    that pass one and is not needed. ``outside``: the page also uses outside sources, which its
+    credits block lists by name.
     """
-    ref = ref or reference()
     dated = f" Accurate as of {date_text(accurate_as_of)}." if accurate_as_of else ""
-    more = ", and outside sources listed at the end" if outside else ""
-    return (f"Content {CONTENT_LICENCE}, code {CODE_LICENCE}. Facts from “{ref.title}”, {ref.publisher}, "
-            f"by {ref.author}, licensed {CONTENT_LICENCE}{more}, restated in our own words.{dated}")
+    more = " and outside sources" if outside else ""
+    return (f"Content {CONTENT_LICENCE}, code {CODE_LICENCE}. Facts from the encyclopedia article{more} credited "
+            f"at the end (licensed {CONTENT_LICENCE}), restated in our own words.{dated}")
 
 
 def credits_html(accurate_as_of: str, ref: Reference | None = None, outside: Iterable[Outside] = ()) -> str:

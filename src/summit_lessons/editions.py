@@ -80,6 +80,8 @@ def make_edition(nb: Any, edition: str) -> Any:
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}: use student or teacher")
     nb = copy.deepcopy(nb)
+    if nb.metadata.get("summit_lessons", {}).get("edition") == edition:
+        return nb  # already this edition: a second pass would add every answer cell twice
     nb.metadata.setdefault("summit_lessons", {})["edition"] = edition
     cells: list[Any] = []
     pending: str | None = None  # the id of an exercise still waiting for its answer cell
@@ -139,6 +141,7 @@ class CopyReport:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # changed by the learner: left alone
+    blocked: list[str] = field(default_factory=list)  # a folder (or other non-file) of that name is in the way
 
 
 def _digest(data: bytes) -> str:
@@ -168,15 +171,14 @@ def copy_edition(dest: str | os.PathLike[str], edition: str = "student", *,
     paths = [Path(p) for p in notebooks] if notebooks is not None else notebook_paths()
     dest.mkdir(parents=True, exist_ok=True)
     manifest_path = dest / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = {}
-    written: dict[str, str] = dict(manifest.get("files", {}))
+    written = _read_manifest(manifest_path)
     report = CopyReport(dest=dest)
     for src in paths:
         payload = _edition_bytes(src, edition)
         target = dest / src.name
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            report.blocked.append(src.name)  # never written through a link, nor over a folder
+            continue
         if target.exists():
             current = _digest(target.read_bytes())
             if current == _digest(payload):
@@ -186,13 +188,42 @@ def copy_edition(dest: str | os.PathLike[str], edition: str = "student", *,
             if written.get(src.name) != current:
                 report.kept.append(src.name)
                 continue
-        tmp = target.with_name(f".{target.name}.partial")
-        tmp.write_bytes(payload)
-        os.replace(tmp, target)
+        _write_new(target, payload)
         written[src.name] = _digest(payload)
         report.written.append(src.name)
-    tmp = manifest_path.with_name(manifest_path.name + ".partial")
-    tmp.write_text(json.dumps({"edition": edition, "files": written}, indent=1, sort_keys=True) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, manifest_path)
+    _write_new(manifest_path, (json.dumps({"edition": edition, "files": written}, indent=1, sort_keys=True)
+                               + "\n").encode("utf-8"))
     return report
+
+
+def _read_manifest(path: Path) -> dict[str, str]:
+    """The digests a previous copy recorded; anything unreadable or of the wrong shape counts as none."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _write_new(target: Path, payload: bytes) -> None:
+    """Write ``target`` through a fresh temporary file beside it, then rename it into place.
+
+    The temporary file has a random name and is created exclusively without following links
+    (``O_EXCL | O_NOFOLLOW``): a link a learner planted in their folder is never written through,
+    and the rename replaces a link at ``target`` itself, not the file it points to.
+    """
+    import secrets
+
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.partial")
+    fd = os.open(tmp, flags, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -54,6 +54,10 @@ class BuildReport:
     cached: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    #: One line each about outputs of an earlier build this one kept or removed (its PDFs).
+    notes: list[str] = field(default_factory=list)
+    #: Why the PDFs asked for were not printed (the HTML was written all the same), else None.
+    pdf_error: str | None = None
 
 
 # ---------------------------------------------------------------------------- cache keys
@@ -74,7 +78,8 @@ def _environment_key(data: Path) -> str:
 
     code = [p for p in _PKG.rglob("*") if p.is_file() and p.suffix in (".py", ".json", ".j2", ".css")
             and "notebooks" not in p.parts and "data" not in p.relative_to(_PKG).parts[:1] and "__pycache__" not in p.parts]
-    data_files = [p for p in data.glob("*") if p.suffix in (".csv", ".json")]
+    # is_file(): a named pipe in the folder would block read_bytes forever (validate names it)
+    data_files = [p for p in data.glob("*") if p.suffix in (".csv", ".json") and p.is_file()]
     return hashlib.sha256("|".join([__version__, _digest_files(code, _PKG), _digest_files(data_files, data)]).encode()).hexdigest()
 
 
@@ -274,8 +279,16 @@ def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) 
 _LEAD_IN = re.compile(r"<p>((?:(?!</?p\b).)*:)\s*</p>", re.S)
 
 
+_CSS_PLAIN = re.compile(r"[A-Za-z0-9 .,:;()'!?%\u2013\u2014\u2018\u2019\u201c\u201d-]")
+
+
 def _css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    """``text`` as a CSS string: every character but plain letters and punctuation as a hex escape.
+
+    So no ``"``, ``\\``, ``<`` or line break ever reaches the style sheet as itself: the text cannot
+    end the string, the rule or the ``<style>`` element it sits in, whatever a table holds.
+    """
+    return '"' + "".join(c if _CSS_PLAIN.fullmatch(c) else f"\\{ord(c):x} " for c in text) + '"'
 
 
 def page_css(footer_title: str, accurate_as_of: str, *, outside: bool = False) -> str:
@@ -379,7 +392,7 @@ def _execute(path: Path, timeout: int) -> Any:
 
 def _read_metas(paths: list[Path]) -> list[dict[str, Any]]:
     """Every lesson's metadata, each fault one line naming the notebook file."""
-    from .lessons import lesson_meta
+    from .lessons import MetadataError, lesson_meta
 
     metas = []
     for p in paths:
@@ -390,6 +403,8 @@ def _read_metas(paths: list[Path]) -> list[dict[str, Any]]:
                              f"column {exc.colno} ({exc.msg})") from None
         except UnicodeDecodeError:
             raise BuildError(f"{p.name}: is not a notebook: not UTF-8 text") from None
+        except MetadataError as exc:
+            raise BuildError(str(exc)) from None
         except KeyError as exc:
             raise BuildError(str(exc.args[0]) if exc.args else f"{p.name}: metadata is incomplete") from None
         except (AttributeError, TypeError):
@@ -529,7 +544,9 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
     teacher's key (``key/``). ``pdf=True`` adds a PDF beside every page and one combined PDF per
     edition, printed by Chromium on ``paper`` (a4 or letter). Raises :class:`BuildError` (one line,
     and ``out`` left as it was) when a notebook fails or the folder cannot be written. Two builds
-    into the same ``out`` take turns (a lock file beside it).
+    into the same ``out`` take turns (a lock file beside it). ``out`` is replaced only when it is
+    new, empty or an earlier handouts build (:mod:`summit_lessons.outputs`); anything else raises
+    :class:`~summit_lessons.outputs.OutputError` before anything is written.
     """
     from .lessons import notebook_paths
 
@@ -538,12 +555,21 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
     editions = [e for e in EDITIONS if e in set(editions)]
     if not editions:
         raise BuildError("no edition chosen: use student, teacher or both")
-    out = Path(out)
+    from .outputs import prepare_folder
+
+    out = prepare_folder(out, "handouts", legacy=_earlier_handouts)  # OutputError: one line, nothing touched
     _check_writable(out)
     paths = [Path(p) for p in notebooks] if notebooks is not None else notebook_paths()
     if not paths:
         raise BuildError("no lesson notebooks found")
     metas = _read_metas(paths)
+    students = [f"{m['file_stem']}.ipynb" for m in metas if m.get("edition") == "student"]
+    if students and "teacher" in editions:  # their solutions and notes were removed: nothing to show
+        say(f"warning: {', '.join(students[:3])}{' and more' if len(students) > 3 else ''} "
+            f"{'is a student edition' if len(students) == 1 else 'are student editions'}, without solutions or "
+            "instructor notes, so the teacher edition and the key have none for "
+            f"{'it' if len(students) == 1 else 'them'}: build from the teacher edition (summit-lessons notebooks "
+            "DIR --edition teacher) or the packaged lessons")
 
     with _output_lock(out, say):
         _recover_and_clean(out, say)
@@ -568,8 +594,20 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
         return cache / f"{p.stem}-{key}-{edition}-{variant}.html" if cache else None
 
     keys = {p: cache_key(p, env_key) for p in paths}
-    todo = [p for p in paths if not all((c := cached_html(p, keys[p], e)) is not None and c.is_file() for e in editions)]
+    from_cache: dict[tuple[Path, str], bytes] = {}
+    for p in paths:
+        entries = {e: _read_cached(cached_html(p, keys[p], e)) for e in editions}
+        if all(v is not None for v in entries.values()):
+            from_cache.update({(p, e): v for e, v in entries.items() if v is not None})
+    if "teacher" in editions:
+        from .key import has_cached_key
+
+        # The key shows solutions' outputs as this data gives them: without its cached key for
+        # this data, a notebook runs again even when its pages are cached.
+        from_cache = {k: v for k, v in from_cache.items() if has_cached_key(k[0], cache, env_key)}
+    todo = [p for p in paths if (p, editions[0]) not in from_cache]
     pages: dict[tuple[Path, str], str] = {}
+    executed: dict[Path, Any] = {}
     total = len(paths)
     for i, p in enumerate(paths, 1):
         if p not in todo:
@@ -592,6 +630,7 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
             try:
                 for fut in futures:
                     p, nb, secs = fut.result()
+                    executed[p] = nb
                     for e in editions:
                         pages[(p, e)] = export(nb, e, show_code, exporter)
                     report.executed.append(p.stem)
@@ -611,15 +650,25 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
         for p in paths:
             for e in editions:
                 target = staging / e / f"{p.stem}.html"
-                if (p, e) in pages:
-                    target.write_text(pages[(p, e)], encoding="utf-8")
-                else:
-                    shutil.copyfile(cached_html(p, keys[p], e), target)
-        _write_extras(staging, paths, metas, editions, pdf=pdf, paper=paper, say=say, cache=cache)
+                try:
+                    target.write_bytes(pages[(p, e)].encode("utf-8") if (p, e) in pages else from_cache[(p, e)])
+                except OSError as exc:
+                    exc.filename = exc.filename or str(target)  # a failed write() names no file: name the page
+                    raise
+        report.pdf_error = _write_extras(staging, paths, metas, editions, pdf=pdf, paper=paper, say=say, cache=cache,
+                                         executed=executed, salt=env_key)
         report.files = sorted(f.relative_to(staging) for f in staging.rglob("*") if f.suffix in (".html", ".pdf"))
+        pages_digest = _pages_digest(staging)
+        if not pdf:
+            report.notes.extend(_keep_earlier_pdfs(out, staging, pages_digest))
+        from .outputs import write_manifest
+
+        write_manifest(staging, "handouts", pages=pages_digest)
         _swap(staging, out)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.filename and str(exc.filename).startswith(str(staging)):
+            exc.filename = str(out) + str(exc.filename)[len(str(staging)):]  # name the output, not the staging copy
         raise
     # The handouts are in place: from here on nothing may fail the build. A cache that cannot
     # be written (read-only, full) costs the next build time, never this build's result.
@@ -635,6 +684,66 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
     return report
 
 
+_LEGACY_FILE = re.compile(r"(index\.html|(student|teacher)\.pdf|(student|teacher)/\d\d_[\w-]+\.(html|pdf)"
+                          r"|key/(index|\d\d_[\w-]+)\.(html|pdf))")
+
+
+def _earlier_handouts(folder: Path) -> bool:
+    """A handouts folder a version before the output manifest wrote: its index and nothing but handouts."""
+    files = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir() or p.is_symlink()]
+    return "index.html" in files and all(_LEGACY_FILE.fullmatch(f) for f in files)
+
+
+def _pages_digest(folder: Path) -> str:
+    """One digest of every page of a build: the PDFs of an earlier build are current while it is equal."""
+    return _digest_files([p for p in folder.rglob("*.html") if p.is_file()], folder)
+
+
+def _keep_earlier_pdfs(out: Path, staging: Path, pages_digest: str) -> list[str]:
+    """Carry the PDFs of an earlier ``--pdf`` build into a build without ``--pdf``, or say they are gone.
+
+    They are carried over only when the pages they were printed from are byte for byte the same
+    (and each PDF is still what that build wrote); otherwise they would show outdated pages.
+    """
+    from .outputs import file_digest, read_manifest
+
+    earlier = read_manifest(out)
+    if earlier is None or earlier.get("kind") != "handouts":
+        return []
+    pdfs = {rel: d for rel, d in earlier["files"].items() if rel.endswith(".pdf")}
+    if not pdfs:
+        return []
+    if earlier.get("pages") == pages_digest and all(
+            (out / rel).is_file() and not (out / rel).is_symlink() and file_digest(out / rel) == d
+            for rel, d in pdfs.items()):
+        for rel in pdfs:
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / rel, staging / rel)
+        return [f"kept the {len(pdfs)} PDFs of the earlier --pdf build in {out} (their pages are unchanged)"]
+    return [f"removed the {len(pdfs)} PDFs of the earlier --pdf build in {out}, as their pages changed: "
+            f"add --pdf (make pdf) to print them again"]
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _digest_path(entry: Path) -> Path:
+    return entry.with_name(entry.name + ".sha256")
+
+
+def _read_cached(entry: Path | None) -> bytes | None:
+    """A cached page, only when it matches the digest stored beside it (a truncated entry is a miss)."""
+    if entry is None:
+        return None
+    try:
+        data = entry.read_bytes()
+        expected = _digest_path(entry).read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return None
+    return data if _sha(data) == expected else None
+
+
 def _write_cache(cache: Path, pages: dict[tuple[Path, str], str], name: Callable[[Path, str], Path | None]) -> str | None:
     """Store freshly exported pages in the cache; a one-line reason when it cannot, else None.
 
@@ -648,15 +757,17 @@ def _write_cache(cache: Path, pages: dict[tuple[Path, str], str], name: Callable
             target = name(p, e)
             if target is None:
                 continue
-            fd, tmp = tempfile.mkstemp(prefix=f".{os.getpid()}-", suffix=".partial", dir=cache)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(html_text)
-                os.replace(tmp, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            payload = html_text.encode("utf-8")
+            for final, data in ((target, payload), (_digest_path(target), _sha(payload).encode())):
+                fd, tmp = tempfile.mkstemp(prefix=f".{os.getpid()}-", suffix=".partial", dir=cache)
+                try:
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(data)
+                    os.replace(tmp, final)
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp)
+                    raise
     except OSError as exc:
         return _os_error(f"cannot write the cache {cache}", exc)
     return None
@@ -675,21 +786,32 @@ def _clean_partials(cache: Path) -> None:
 
 
 def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]], editions: list[str], *,
-                  pdf: bool, paper: str, say: Callable[[str], None], cache: Path | None = None) -> None:
-    """The index, the teacher's key (with the teacher edition) and, if asked, the PDFs."""
+                  pdf: bool, paper: str, say: Callable[[str], None], cache: Path | None = None,
+                  executed: dict[Path, Any] | None = None, salt: str = "") -> str | None:
+    """The index, the teacher's key (with the teacher edition) and, if asked, the PDFs.
+
+    Returns why the PDFs could not be printed (the pages stand without them), else None.
+    """
     key = "teacher" in editions
     if key:
         from .key import write_key
 
-        write_key(staging / "key", paths, cache=cache)
+        write_key(staging / "key", paths, cache=cache, executed=executed, salt=salt)
     (staging / "index.html").write_text(index_html(metas, editions, key=key), encoding="utf-8")
     if pdf:
         from .pdf import PdfError, print_folder
 
         try:
             print_folder(staging, metas, editions, paper=paper, progress=say)
-        except PdfError as exc:
-            raise BuildError(str(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - a Chromium that cannot start raises its driver's own errors
+            for f in staging.rglob("*.pdf"):  # half a set of PDFs would pass for a whole one
+                f.unlink()
+            for f in staging.rglob(".print-*"):
+                f.unlink()
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            why = text if isinstance(exc, PdfError) else f"Chromium could not print: {text}"
+            return f"{why}; the HTML handouts were written without PDFs"
+    return None
 
 
 def _swap(staging: Path, out: Path) -> None:
@@ -725,3 +847,4 @@ def _prune(cache: Path, keep: set[str], stems: set[str]) -> None:
         stem = stem_key.rsplit("-", 1)[0]
         if stem in stems and stem_key not in keep:
             f.unlink(missing_ok=True)
+            _digest_path(f).unlink(missing_ok=True)

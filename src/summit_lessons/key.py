@@ -96,14 +96,16 @@ def _quiz_items(slug: str) -> list[str]:
     return items
 
 
-def lesson_key(path: str | Path) -> LessonKey:
-    """The key of one lesson notebook."""
+def lesson_key(path: str | Path, nb: dict[str, Any] | None = None) -> LessonKey:
+    """The key of one lesson notebook; ``nb``, when given, is that notebook as executed by the build
+    (its outputs come from the data the build used, not the outputs stored in the file)."""
     import json
 
     # Plain JSON, not nbformat: its validation costs seconds of imports and the key reads only
     # sources, tags and stored outputs.
     path = Path(path)
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    if nb is None:
+        nb = json.loads(path.read_text(encoding="utf-8"))
     meta = nb["metadata"]["summit_lessons"]
     notes: list[str] = []
     exercises: list[tuple[str, list[str]]] = []
@@ -199,25 +201,46 @@ def key_page(keys: list[LessonKey], title: str, *, link_handouts: bool = True) -
 """
 
 
-def _cached_key(path: Path, cache: Path | None) -> LessonKey:
-    """``lesson_key(path)``, kept in ``cache/key/`` under a digest of everything it is made from."""
+def _key_entry(path: Path, cache: Path, salt: str) -> Path:
     import hashlib
+
+    from .locations import package_dir
+
+    h = hashlib.sha256(path.read_bytes() + salt.encode())
+    for dep in sorted((package_dir() / "quiz_data").glob("*.json")) + [Path(__file__)]:
+        h.update(dep.read_bytes())
+    return cache / "key" / f"{path.stem}-{h.hexdigest()[:20]}.json"
+
+
+def has_cached_key(path: Path, cache: Path | None, salt: str = "") -> bool:
+    """Whether the key of ``path`` for this ``salt`` (the build's data and code) is in the cache."""
+    return cache is not None and _key_entry(path, cache, salt).is_file()
+
+
+def _cached_key(path: Path, cache: Path | None, salt: str = "", executed: dict[str, Any] | None = None) -> LessonKey:
+    """``lesson_key(path)``, kept in ``cache/key/`` under a digest of everything it is made from.
+
+    ``salt`` names what else it depends on (the handout build's data and code); ``executed`` is
+    the notebook as the build ran it, which replaces any cached entry.
+    """
     import json
     import os
 
     if cache is None:
-        return lesson_key(path)
-    from .locations import package_dir
-
-    h = hashlib.sha256(path.read_bytes())
-    for dep in sorted((package_dir() / "quiz_data").glob("*.json")) + [Path(__file__)]:
-        h.update(dep.read_bytes())
-    folder = cache / "key"
-    entry = folder / f"{path.stem}-{h.hexdigest()[:20]}.json"
-    if entry.is_file():
-        d = json.loads(entry.read_text(encoding="utf-8"))
-        return LessonKey(d["stem"], d["meta"], d["notes"], [tuple(e) for e in d["exercises"]], d["quiz"])
-    key = lesson_key(path)
+        return lesson_key(path, executed)
+    entry = _key_entry(path, cache, salt)
+    folder = entry.parent
+    if entry.is_file() and executed is None:
+        try:  # a truncated or edited entry is a miss, never a failed build
+            d = json.loads(entry.read_text(encoding="utf-8"))
+            if not (isinstance(d["stem"], str) and isinstance(d["meta"], dict) and isinstance(d["quiz"], list)
+                    and isinstance(d["notes"], list) and all(isinstance(n, str) for n in d["notes"])
+                    and all(isinstance(t, str) and isinstance(h, str) for t, h in d["exercises"])):
+                raise TypeError("not a key entry")
+            return LessonKey(d["stem"], d["meta"], d["notes"], [tuple(e) for e in d["exercises"]], d["quiz"])
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            pass
+    key = lesson_key(path, executed)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob(f"{path.stem}-*.json"):  # an older key of this lesson
@@ -231,13 +254,17 @@ def _cached_key(path: Path, cache: Path | None) -> LessonKey:
     return key
 
 
-def write_key(folder: Path, notebooks: Iterable[Path], cache: Path | None = None) -> list[Path]:
+def write_key(folder: Path, notebooks: Iterable[Path], cache: Path | None = None, *,
+              executed: dict[Path, Any] | None = None, salt: str = "") -> list[Path]:
     """Write ``folder/NN_name.html`` for every lesson and ``folder/index.html`` with all of them.
 
     With ``cache`` (the handout cache folder), an unchanged lesson's key is not parsed again.
+    ``executed`` maps a notebook to its run in this build: its solutions' outputs then follow the
+    data the build used; ``salt`` (the build's environment key) keeps cached keys of other data apart.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    keys = [_cached_key(Path(p), cache) for p in notebooks]
+    executed = executed or {}
+    keys = [_cached_key(Path(p), cache, salt, executed.get(Path(p))) for p in notebooks]
     written = []
     for k in keys:
         target = folder / f"{k.stem}.html"

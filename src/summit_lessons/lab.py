@@ -110,11 +110,24 @@ def start(folder: str | os.PathLike[str] = "summit-lessons", edition: str = "stu
     """
     from .editions import copy_edition
 
-    if importlib.util.find_spec("jupyterlab") is None:
-        raise LabError('JupyterLab is not installed: pip install "summit_lessons[lab]"')
-    report = copy_edition(folder, edition)
+    if port is not None and not 1 <= port <= 65535:
+        raise LabError(f"port {port} is not a port: give a number from 1 to 65535 (or leave --port out)")
+    if Path(folder).exists() and not Path(folder).is_dir():
+        raise LabError(f"{folder} is a file, not a folder: give the folder for your lessons "
+                       "(it is made if it does not exist)")
+    try:
+        report = copy_edition(folder, edition)
+    except OSError as exc:  # read-only, full, not ours
+        raise LabError(f"cannot write the lessons to {folder}: {exc.strerror or exc}"
+                       + (" (the folder is read-only: choose one you can write to)"
+                          if exc.errno in (13, 30) else "")) from None
+    if importlib.util.find_spec("jupyterlab") is None:  # the lessons are copied: they open in any Jupyter
+        raise LabError(f'JupyterLab is not installed: pip install "summit_lessons[lab]" (the lessons are in {folder})')
     say(f"{edition} edition in {report.dest}: {len(report.written)} written, "
         f"{len(report.unchanged)} already up to date, {len(report.kept)} changed by you and kept")
+    if report.blocked:
+        say(f"warning: could not write {', '.join(report.blocked)}: something that is not a notebook file "
+            "(a folder or a link) has that name; rename it to get that lesson")
     if port is None:
         port = free_port()
     server = lab_server(report.dest, port=port, open_browser=open_browser)

@@ -22,11 +22,37 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-__all__ = ["REQUIRED_KEYS", "notebook_paths", "lesson_meta", "lesson_metas", "lesson_map", "lesson_map_html", "lesson_map_markdown",
+__all__ = ["REQUIRED_KEYS", "MetadataError", "notebook_paths", "lesson_meta", "lesson_metas", "lesson_map", "lesson_map_html", "lesson_map_markdown",
            "update_readme"]
 
 REQUIRED_KEYS = ("order", "slug", "title", "audience", "level", "prerequisites", "teaching_minutes",
                  "exercise_minutes", "questions", "objectives", "keypoints", "sources", "accurate_as_of")
+
+
+class MetadataError(ValueError):
+    """A notebook's ``summit_lessons`` metadata holds a value of the wrong kind (one line, naming it)."""
+
+
+_WHOLE = "a whole number"
+_TEXT = "text"
+_LIST = "a list"
+#: What each metadata value must be: the lesson map adds minutes and sorts by order.
+_KINDS = {"order": _WHOLE, "teaching_minutes": _WHOLE, "exercise_minutes": _WHOLE, "slug": _TEXT, "title": _TEXT,
+          "audience": _TEXT, "level": _TEXT, "prerequisites": _LIST, "questions": _LIST,
+          "objectives": _LIST, "keypoints": _LIST, "sources": _LIST}
+
+
+def _check_kinds(name: str, meta: dict[str, Any]) -> None:
+    for key, kind in _KINDS.items():
+        value = meta[key]
+        ok = {_WHOLE: isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+              _TEXT: isinstance(value, str) and value.strip() != "",
+              _LIST: isinstance(value, list) and all(isinstance(v, str) for v in value)}[kind]
+        if not ok:
+            shown = json.dumps(value, ensure_ascii=False)
+            raise MetadataError(f'{name}: metadata "{key}" is {shown[:60]}, but it must be {kind}'
+                                + (" (e.g. 20, not \"20\" or \"twenty\")" if kind == _WHOLE else
+                                   " of texts" if kind == _LIST else " (not empty)"))
 
 
 def _default_dir() -> Path:
@@ -40,14 +66,20 @@ def notebook_paths(folder: str | Path | None = None) -> list[Path]:
 
 
 def lesson_meta(path: str | Path) -> dict[str, Any]:
-    """The ``summit_lessons`` metadata of one notebook (raises KeyError naming a missing key)."""
+    """The ``summit_lessons`` metadata of one notebook.
+
+    Raises KeyError naming a missing key, :class:`MetadataError` naming a value of the wrong kind.
+    """
     with open(path, encoding="utf-8") as fh:
         meta = json.load(fh).get("metadata", {}).get("summit_lessons")
     if meta is None:
         raise KeyError(f"{Path(path).name}: no 'summit_lessons' notebook metadata")
+    if not isinstance(meta, dict):
+        raise MetadataError(f"{Path(path).name}: 'summit_lessons' metadata is not an object of keys and values")
     missing = [k for k in REQUIRED_KEYS if k not in meta]
     if missing:
         raise KeyError(f"{Path(path).name}: 'summit_lessons' metadata lacks {', '.join(missing)}")
+    _check_kinds(Path(path).name, meta)
     return meta
 
 

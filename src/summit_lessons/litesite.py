@@ -28,6 +28,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import urllib.parse
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,10 @@ PYODIDE_MARKERS = {"sys_platform": "emscripten", "platform_system": "Emscripten"
 
 class SiteError(Exception):
     """A build that cannot go on; the message is one line naming the file and what is wrong."""
+
+
+class SiteRefused(SiteError):
+    """The output is a folder or file the build must not replace (one line; nothing was touched)."""
 
 
 @dataclass
@@ -278,7 +283,8 @@ def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
     # Titles link into JupyterLab inside the site; the lesson map builder stays the package's one.
     for m in metas:
         title = html.escape(m["title"])
-        link = f'<a href="lab/index.html?path={html.escape(m["file_stem"], quote=True)}.ipynb">{title}</a>'
+        href = "lab/index.html?path=" + urllib.parse.quote(f'{m["file_stem"]}.ipynb')  # a URL, then an attribute
+        link = f'<a href="{html.escape(href, quote=True)}">{title}</a>'
         table = table.replace(f'<th scope="row">{title}</th>', f'<th scope="row">{link}</th>', 1)
     css = ("body{font:1rem/1.5 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
            "table{border-collapse:collapse}th,td{border:1px solid #767676;padding:.4rem;text-align:left;"
@@ -323,19 +329,54 @@ another computer or browser starts from a fresh copy.</p>
 
 SERVE_PY = '''"""Serve this folder so a browser can run the lessons: python serve.py [--port 8000] [--bind 0.0.0.0]."""
 import argparse
-import functools
 import http.server
 import os
+import sys
+
+ROOT = os.path.realpath(os.path.dirname(os.path.abspath(__file__)))
+
+
+def port(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: give a number from 1 to 65535")
+    return value
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """Files of this folder only: a link that leads out of it is not followed (404)."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".wasm": "application/wasm", ".mjs": "text/javascript"}
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, directory=ROOT, **kw)
+
+    def translate_path(self, path):
+        full = super().translate_path(path)
+        real = os.path.realpath(full)
+        if real != ROOT and not real.startswith(ROOT + os.sep):
+            return os.path.join(ROOT, ".not-served")  # does not exist: a 404, never the file outside
+        return full
+
 
 parser = argparse.ArgumentParser(description=__doc__)
-parser.add_argument("--port", type=int, default=8000)
+parser.add_argument("--port", type=port, default=8000)
 parser.add_argument("--bind", default="127.0.0.1", help="0.0.0.0 to serve a classroom network")
 args = parser.parse_args()
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=os.path.dirname(os.path.abspath(__file__)))
-handler.func.extensions_map = {**handler.func.extensions_map, ".wasm": "application/wasm", ".mjs": "text/javascript"}
-with http.server.ThreadingHTTPServer((args.bind, args.port), handler) as httpd:
+try:
+    httpd = http.server.ThreadingHTTPServer((args.bind, args.port), Handler)
+except OSError as exc:
+    sys.exit(f"serve.py: cannot listen on {args.bind}:{args.port}: {exc.strerror or exc}")
+with httpd:
     print(f"serving the lessons at http://{'localhost' if args.bind == '127.0.0.1' else args.bind}:{args.port}/ (Ctrl+C stops)")
-    httpd.serve_forever()
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
 '''
 
 
@@ -354,7 +395,14 @@ def default_cache() -> Path:
 
 
 def _files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != KEY_FILE)
+    from .outputs import MANIFEST
+
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.relative_to(folder).as_posix() not in (KEY_FILE, MANIFEST))
+
+
+def _earlier_site(folder: Path) -> bool:
+    """A site a version before the output manifest built: its build key, landing page and serve.py."""
+    return all((folder / name).is_file() for name in (KEY_FILE, "index.html", "serve.py"))
 
 
 #: A file in the built site naming everything it was built from; same key, nothing to rebuild.
@@ -384,6 +432,14 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
     if edition not in EDITIONS:
         raise SiteError(f"unknown edition {edition!r}: use student or teacher")
     start = time.perf_counter()
+    from .outputs import OutputError, changed_files, prepare_folder, remove_abandoned, swap_in, write_manifest
+
+    try:
+        out = prepare_folder(out, "site", legacy=_earlier_site)
+    except OutputError as exc:
+        raise SiteRefused(str(exc)) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    remove_abandoned(out.parent, ".site-")  # staging folders of builds killed (kill -9) on the way
     root = source_root()
     spec = json.loads((root / LITE_DIR / "site-lock.json").read_text(encoding="utf-8"))
     tools_dir = Path(tools) if tools else default_tools()
@@ -393,11 +449,10 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
                         f"(pip install --require-hashes -r {LITE_DIR / 'build-tools.txt'})")
     cache_dir = (Path(cache) if cache else default_cache()).resolve()
     cache_dir.mkdir(parents=True, exist_ok=True)
-    out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
     report = SiteReport(out=out)
     key = build_key(root, edition, tools_dir)
-    if not force and (out / KEY_FILE).is_file() and (out / KEY_FILE).read_text(encoding="utf-8") == key:
+    if (not force and (out / KEY_FILE).is_file() and (out / KEY_FILE).read_text(encoding="utf-8") == key
+            and changed_files(out, "site") == []):  # the inputs and every output file as built
         report.unchanged = True  # the same inputs give the same files: keep them
         report.files = _files(out)
         report.size = sum(p.stat().st_size for p in report.files)
@@ -406,7 +461,8 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
         report.seconds = time.perf_counter() - start
         return report
 
-    with tempfile.TemporaryDirectory(prefix=".site-", dir=out.parent) as tmp:
+    # The pid in the name lets a later build remove the folder if this one is killed.
+    with tempfile.TemporaryDirectory(prefix=f".site-{os.getpid()}-", dir=out.parent) as tmp:
         work = Path(tmp)
         lite = work / "lite"
         lite.mkdir()
@@ -435,31 +491,45 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
         size = sum(p.stat().st_size for p in built.rglob("*") if p.is_file())
         (built / "README.txt").write_text(site_readme(edition, size / 1e6), encoding="utf-8")
         (built / KEY_FILE).write_text(key, encoding="utf-8")
+        write_manifest(built, "site")
         for p in [built, *built.rglob("*")]:
             os.utime(p, (EPOCH, EPOCH), follow_symlinks=False)
         # Swap in the new site only now: a failed build leaves the previous one whole.
-        old = work / "old"
-        if out.exists():
-            out.rename(old)
-        built.rename(out)
+        swap_in(built, out)
     report.files = _files(out)
     report.size = sum(p.stat().st_size for p in report.files)
     report.seconds = time.perf_counter() - start
     return report
 
 
+def zip_target(dest: str | os.PathLike[str]) -> Path:
+    """The real path for ``--zip dest``; :class:`SiteRefused` unless absent or a site zip written before."""
+    from .outputs import OutputError, check_replaceable_file
+
+    try:  # only a zip of a site is ever replaced, never another file of that name
+        return check_replaceable_file(dest, "site zip", lambda z: bool(z.namelist()) and all(
+            n.startswith("summit-lessons-site/") for n in z.namelist()))
+    except OutputError as exc:
+        raise SiteRefused(str(exc)) from None
+
+
 def write_zip(site: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
     """The site as one zip (files in a ``summit-lessons-site/`` folder, fixed dates, same bytes each time)."""
-    site, dest = Path(site), Path(dest)
+    site = Path(site)
+    dest = zip_target(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
-        for p in _files(site):
-            info = zipfile.ZipInfo(f"summit-lessons-site/{p.relative_to(site).as_posix()}", (2025, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            z.writestr(info, p.read_bytes())
-    tmp.replace(dest)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+            for p in _files(site):
+                info = zipfile.ZipInfo(f"summit-lessons-site/{p.relative_to(site).as_posix()}", (2025, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                z.writestr(info, p.read_bytes())
+        tmp.replace(dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # never leave a partial zip behind (a full disk, Ctrl+C)
+        raise
     return dest
 
 

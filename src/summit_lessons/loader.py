@@ -30,7 +30,7 @@ from .ordering import order_problems
 __all__ = ["DataError", "Problem", "data_dir", "descriptor", "table_names", "load", "load_all", "validate", "overview"]
 
 
-_DATE_FORMATS = {"year": r"^\d{4}$", "month": r"^\d{4}-\d{2}$", "day": r"^\d{4}-\d{2}-\d{2}$"}
+_DATE_FORMATS = {"year": r"^[0-9]{4}$", "month": r"^[0-9]{4}-[0-9]{2}$", "day": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,10 @@ def _read_descriptor(path: str, size: int, mtime_ns: int) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise DataError([Problem("datapackage.json", exc.lineno, None, None,
                                  f"is not valid JSON: {exc.msg} (column {exc.colno})")]) from None
+    except RecursionError:
+        raise DataError([Problem("datapackage.json", 0, None, None,
+                                 "is nested too deeply to be a Data Package descriptor (lists or objects "
+                                 "thousands of levels deep)")]) from None
     except UnicodeDecodeError as exc:
         raise DataError([Problem("datapackage.json", 0, None, None,
                                  f"is not valid UTF-8 (byte {exc.start}): save it as UTF-8")]) from None
@@ -140,6 +144,8 @@ def _check_descriptor(desc: Any) -> list[Problem]:
             problems.append(bad(label, None, 'has no "schema.fields" list of named fields'))
             continue
         fields_of[name] = {f["name"] for f in fields}
+        for f in fields:
+            problems += _check_field(name, f, {g["name"] for g in fields}, bad)
     if problems:
         return problems
     for r in resources:
@@ -162,6 +168,52 @@ def _check_descriptor(desc: Any) -> list[Problem]:
                                         'has "summit:references" without "resource" and "field"'))
                 else:
                     problems += _check_key_target(r["name"], [f["name"]], ref["resource"], [ref["field"]], fields_of, bad)
+    return problems
+
+
+def _check_field(table: str, f: dict[str, Any], names: set[str], bad: Any) -> list[Problem]:
+    """A field's constraints, checked in the descriptor before a row is read: each one names the field."""
+    where = f'resource "{table}" field "{f["name"]}"'
+    ftype = f.get("type", "string")
+    c = f.get("constraints", {})
+    if not isinstance(c, dict):
+        return [bad(where, None, '"constraints" is not an object')]
+    problems = []
+    for limit in ("minimum", "maximum"):
+        if limit in c and (not isinstance(c[limit], (int, float)) or isinstance(c[limit], bool)
+                           or ftype not in ("number", "integer") or not math.isfinite(c[limit])):
+            problems.append(bad(where, None, f'"{limit}" {json.dumps(c[limit])[:40]} must be a number, on a number '
+                                             f'or integer field (write 5, not "5")'))
+    if "enum" in c and (not isinstance(c["enum"], list) or not c["enum"]
+                        or not all(isinstance(v, str) for v in c["enum"])):
+        problems.append(bad(where, None, f'"enum" {json.dumps(c["enum"])[:60]} must be a list of the allowed values '
+                                         'written as text (e.g. ["yes", "no"])'))
+    if "pattern" in c:
+        if not isinstance(c["pattern"], str):
+            problems.append(bad(where, None, f'"pattern" {json.dumps(c["pattern"])[:60]} must be text (a regular expression)'))
+        else:
+            try:
+                re.compile(c["pattern"], re.ASCII)
+            except re.error as exc:
+                problems.append(bad(where, None, f'"pattern" {json.dumps(c["pattern"])[:60]} is not a valid regular '
+                                                 f"expression: {exc}"))
+    for key in ("unique", "required"):
+        if key in c and not isinstance(c[key], bool):
+            problems.append(bad(where, None, f'"{key}" {json.dumps(c[key])[:40]} must be true or false'))
+    t = f.get("summit:time")
+    if t is not None and (not isinstance(t, dict) or not isinstance(t.get("date"), str) or not isinstance(t.get("timezone"), str)
+                          or t["date"] not in names or t["timezone"] not in names):
+        problems.append(bad(where, None, '"summit:time" must name its "date" and "timezone" columns of the same table'))
+    if "summit:date" in f and not isinstance(f["summit:date"], str):  # its precision column, or "partial"
+        problems.append(bad(where, None, '"summit:date" must name its precision column'))
+    if "summit:not_before" in f and (not isinstance(f["summit:not_before"], str) or f["summit:not_before"] not in names):
+        problems.append(bad(where, None, '"summit:not_before" must name a column of the same table'))
+    if "summit:list" in f and (not isinstance(f["summit:list"], str) or len(f["summit:list"]) != 1):
+        problems.append(bad(where, None, '"summit:list" must be one separator character'))
+    if ftype == "boolean":
+        for key in ("trueValues", "falseValues"):
+            if key in f and not (isinstance(f[key], list) and all(isinstance(v, str) for v in f[key])):
+                problems.append(bad(where, None, f'"{key}" must be a list of text values'))
     return problems
 
 
@@ -216,6 +268,9 @@ def _read_rows(folder: Path, resource: dict[str, Any]) -> _Rows:
         raise DataError([Problem(fname, 0, None, fname, "leaves the data folder: refused (a table must be a file inside it)")])
     if path.is_dir():
         raise DataError([Problem(fname, 0, None, str(path), "is a folder, not a CSV file")])
+    if path.exists() and not path.is_file():  # a named pipe would hang the reader, a device worse
+        raise DataError([Problem(fname, 0, None, str(path), "is not a regular file (a named pipe, socket or device): "
+                                                           "refused; put the CSV file itself there")])
     if not path.is_file():
         raise DataError([Problem(fname, 0, None, str(path), "is missing: the file does not exist")])
     st = path.stat()
@@ -302,6 +357,16 @@ def _parse_text(text: str, fname: str) -> _Rows:
         raise DataError([Problem(fname, 1, None, None, "is empty: a header row is required")]) from None
     except csv.Error as exc:
         raise DataError([Problem(fname, 1, None, None, f"is not valid CSV: {exc}")]) from None
+    for col in header:  # NUL and friends are invisible in an editor: name them, or "person_id is missing" puzzles
+        if _CONTROL.search(col):
+            code = f"U+{ord(_CONTROL.search(col).group()):04X}"
+            raise DataError([Problem(fname, 1, None, col.encode("unicode_escape").decode("ascii"),
+                                     f"(a column name in the header row) holds an invisible control character "
+                                     f"({code}): remove it")])
+    for sep, said in ((";", "';'"), ("\t", "tabs")):
+        if len(header) == 1 and sep in header[0]:
+            raise DataError([Problem(fname, 1, None, None, f"this file uses {said} between fields; "
+                                                          "save it as CSV with commas")])
     lines: list[str] | None = None  # raw lines, split only when a cell holds a quote
     rows: list[tuple[int, dict[str, str]]] = []
     start = reader.line_num + 1
@@ -402,6 +467,8 @@ def _check_partial_date(value: str, precision: str | None) -> str | None:
     """Return a rule broken by a YYYY / YYYY-MM / YYYY-MM-DD value, or None."""
     if precision and precision in _DATE_FORMATS and not re.match(_DATE_FORMATS[precision], value):
         return f"does not match its date_precision \"{precision}\" (expected {_shape(precision)})"
+    if not re.fullmatch(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", value):
+        return "is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD"
     parts = [int(p) for p in value.split("-")]
     try:
         _date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
@@ -414,8 +481,15 @@ def _shape(precision: str) -> str:
     return {"year": "YYYY", "month": "YYYY-MM", "day": "YYYY-MM-DD"}[precision]
 
 
+#: The largest integer a table may hold: pandas' Int64 holds 2**63 - 1, and a float (a chart's
+#: axis, a mean) keeps every integer up to 2**53 exactly.
+INTEGER_LIMIT = 2 ** 53
+
+
 def _number(value: str, integer: bool) -> float | int | None:
     if not (_INTEGER if integer else _NUMBER).fullmatch(value):
+        return None
+    if integer and len(value.lstrip("+-0")) > 16:  # before int(): 5,000 digits is a ValueError there
         return None
     num = int(value) if integer else float(value)
     return num if integer or math.isfinite(num) else None  # 1e999 is inf
@@ -462,8 +536,16 @@ def _check_rows(rows: _Rows, resource: dict[str, Any]) -> list[Problem]:
             ftype = f.get("type", "string")
             if ftype in ("number", "integer"):
                 num = _number(value, ftype == "integer")
+                if num is None and ftype == "integer" and _INTEGER.fullmatch(value):
+                    problems.append(Problem(fname, line, name, value[:40] + ("…" if len(value) > 40 else ""),
+                                            f"is too large: an integer here is at most {INTEGER_LIMIT:,}"))
+                    continue
                 if num is None:
                     problems.append(Problem(fname, line, name, value, f"is not a{'n integer' if ftype == 'integer' else ' number'}"))
+                    continue
+                if ftype == "integer" and abs(num) > INTEGER_LIMIT:
+                    problems.append(Problem(fname, line, name, value,
+                                            f"is too large: an integer here is at most {INTEGER_LIMIT:,}"))
                     continue
                 if "minimum" in c and num < c["minimum"]:
                     problems.append(Problem(fname, line, name, value, f"is below the minimum {c['minimum']}"))
@@ -475,7 +557,9 @@ def _check_rows(rows: _Rows, resource: dict[str, Any]) -> list[Problem]:
                     problems.append(Problem(fname, line, name, value, f"is not a boolean (use {' or '.join(allowed)})"))
             if "enum" in c and value not in c["enum"]:
                 problems.append(Problem(fname, line, name, value, f"is not one of the allowed values: {', '.join(c['enum'])}"))
-            if "pattern" in c and not re.fullmatch(c["pattern"], value):
+            # re.ASCII: \d in a pattern means 0-9 only, as every later parser of the value expects
+            # (an Arabic-Indic or fullwidth digit would pass and fail in pandas).
+            if "pattern" in c and not re.fullmatch(c["pattern"], value, re.ASCII):
                 problems.append(Problem(fname, line, name, value, _pattern_rule(f)))
             elif "summit:date" in f:
                 rule = _check_partial_date(value, row.get(f["summit:date"]) if f["summit:date"] in row else None)
@@ -719,7 +803,36 @@ def validate(path: str | os.PathLike[str] | None = None) -> list[Problem]:
             except DataError as exc:  # a referenced table is itself unreadable: reported on its own
                 found = [p for p in exc.problems if p not in problems]
         problems.extend(found)
-    return problems + _undescribed_files(folder, desc)
+    return problems + _undescribed_files(folder, desc) + _lessons_needs(folder, desc, problems)
+
+
+def _lessons_needs(folder: Path, desc: dict[str, Any], found: list[Problem]) -> list[Problem]:
+    """What the lessons and the builds need beyond the schema: every packaged table and column
+    still described, and the reference article's row in ``sources.csv`` (the credits name it)."""
+    packaged = json.loads(_packaged_descriptor_path().read_text(encoding="utf-8"))
+    mine = {r["name"]: {f["name"] for f in r["schema"]["fields"]} for r in desc["resources"]}
+    problems = []
+    for r in packaged["resources"]:
+        if r["name"] not in mine:
+            problems.append(Problem("datapackage.json", 0, None, r["name"],
+                                    "is not described, but the lessons load this table: put its resource back"))
+            continue
+        for f in r["schema"]["fields"]:
+            if f["name"] not in mine[r["name"]]:
+                problems.append(Problem("datapackage.json", 0, None, f'{r["name"]}.{f["name"]}',
+                                        "is not described, but the lessons use this column: put it back"))
+    if not any(p.file == "sources.csv" for p in found) and "sources" in mine:
+        from .credits import reference
+
+        try:
+            reference(folder)
+        except LookupError:
+            problems.append(Problem("sources.csv", 0, None, None,
+                                    'has no row with origin "seed" and kind "encyclopedia": the reference article '
+                                    "every handout credits (keep that row's kind)"))
+        except (OSError, KeyError, UnicodeDecodeError, csv.Error):
+            pass  # reported by the table checks
+    return problems
 
 
 def _undescribed_files(folder: Path, desc: dict[str, Any]) -> list[Problem]:

@@ -147,6 +147,8 @@ def date_label(row: pd.Series) -> str:
     """A date with exactly the precision the source gives: '15 Aug 2025', 'Aug 2025', '2014',
     and periods such as '24–26 Oct 2025' or 'May–Jul 2025'."""
     d, p = row["date"], row["date_precision"]
+    if d is None or pd.isna(d) or not isinstance(p, str) or p not in ("day", "month", "year"):
+        return "date not given"  # an optional date left empty (the summits table allows it)
     text = {"day": f"{d.day} {d:%b %Y}", "month": f"{d:%b %Y}", "year": f"{d:%Y}"}[p]
     end = row.get("end_date")
     if end is None or pd.isna(end):
