@@ -67,6 +67,8 @@ def make_edition(nb: Any, edition: str) -> Any:
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}: use student or teacher")
     nb = copy.deepcopy(nb)
+    if edition == "student" and nb.metadata.get("summit_lessons", {}).get("edition") == "student":
+        return nb  # already a student edition (as in the student wheel): adding answer cells again would double them
     nb.metadata.setdefault("summit_lessons", {})["edition"] = edition
     cells: list[Any] = []
     pending: str | None = None  # the id of an exercise still waiting for its answer cell
@@ -139,13 +141,64 @@ def _edition_bytes(path: Path, edition: str) -> bytes:
     return (nbformat.writes(make_edition(nb, edition)) + "\n").encode("utf-8")
 
 
+def _read_manifest(path: Path) -> dict[str, str]:
+    """The digests recorded by the last copy; a corrupt or foreign manifest counts as none."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as f:
+            data = json.loads(f.read(1_000_000).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file (never through a symlink), else None."""
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError:  # a symlink (ELOOP) or something unreadable: the learner's, not ours
+        return b""
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return b""
+        return f.read()
+
+
+def _write_new(target: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``target`` through a fresh, exclusively created temporary file.
+
+    The temporary name is random and opened with O_EXCL|O_NOFOLLOW, so a link planted in the
+    folder is never written through; the rename replaces a link at ``target`` itself, never
+    its target.
+    """
+    import secrets
+
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.partial")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def copy_edition(dest: str | os.PathLike[str], edition: str = "student", *,
                  notebooks: Iterable[str | os.PathLike[str]] | None = None) -> CopyReport:
     """Write the ``edition`` of every lesson notebook into ``dest``.
 
     A notebook already in ``dest`` is replaced only if it is still exactly what this function
     wrote last time (so an update reaches an untouched copy); a notebook the learner has
-    changed is kept as it is and listed in :attr:`CopyReport.kept`.
+    changed (or replaced with a link or a folder) is kept as it is and listed in
+    :attr:`CopyReport.kept`. A corrupt manifest counts as none: nothing is overwritten then.
     """
     from .lessons import notebook_paths
 
@@ -155,31 +208,24 @@ def copy_edition(dest: str | os.PathLike[str], edition: str = "student", *,
     paths = [Path(p) for p in notebooks] if notebooks is not None else notebook_paths()
     dest.mkdir(parents=True, exist_ok=True)
     manifest_path = dest / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = {}
-    written: dict[str, str] = dict(manifest.get("files", {}))
+    written = _read_manifest(manifest_path)
     report = CopyReport(dest=dest)
     for src in paths:
         payload = _edition_bytes(src, edition)
         target = dest / src.name
-        if target.exists():
-            current = _digest(target.read_bytes())
+        existing = _read_regular(target)
+        if existing is not None:
+            current = _digest(existing)
             if current == _digest(payload):
                 report.unchanged.append(src.name)
                 written[src.name] = current
                 continue
-            if written.get(src.name) != current:
+            if not existing or written.get(src.name) != current:
                 report.kept.append(src.name)
                 continue
-        tmp = target.with_name(f".{target.name}.partial")
-        tmp.write_bytes(payload)
-        os.replace(tmp, target)
+        _write_new(target, payload)
         written[src.name] = _digest(payload)
         report.written.append(src.name)
-    tmp = manifest_path.with_name(manifest_path.name + ".partial")
-    tmp.write_text(json.dumps({"edition": edition, "files": written}, indent=1, sort_keys=True) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, manifest_path)
+    _write_new(manifest_path, (json.dumps({"edition": edition, "files": written}, indent=1, sort_keys=True)
+                               + "\n").encode("utf-8"))
     return report
