@@ -8,16 +8,15 @@ written beside its target and renamed into place.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
 from .locations import data_dir, notebooks_dir, package_dir
 from .handouts import BuildError, build
+from .wheel import WheelError, build_wheel
 
-__all__ = ["bundle", "readme_text", "build_wheel"]
+__all__ = ["bundle", "readme_text"]
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 _LICENCES = ("LICENSE", "LICENSE-CONTENT")
@@ -65,25 +64,6 @@ Credits and licences
 {credits_text(accurate_as_of)}"""
 
 
-def build_wheel(dest: Path) -> Path:
-    """The package wheel, built by hatchling from this source checkout into ``dest``.
-
-    Hatchling builds reproducibly (fixed timestamps, sorted entries), so the same sources give
-    the same bytes.
-    """
-    root = package_dir().parents[1]
-    if not (root / "pyproject.toml").is_file():
-        raise BuildError(f"the bundle's wheel is built from a source checkout: no pyproject.toml in {root}")
-    dest.mkdir(parents=True, exist_ok=True)
-    run = subprocess.run([sys.executable, "-m", "hatchling", "build", "--target", "wheel", "--directory", str(dest)],
-                         cwd=root, capture_output=True, text=True)
-    wheels = sorted(dest.glob("summit_lessons-*.whl"))
-    if run.returncode != 0 or not wheels:
-        last = (run.stderr.strip().splitlines() or ["no message"])[-1]
-        raise BuildError(f"could not build the package wheel with hatchling (pip install hatchling): {last}")
-    return wheels[-1]
-
-
 def _add(zf: zipfile.ZipFile, name: str, payload: bytes) -> None:
     info = zipfile.ZipInfo(name, date_time=_EPOCH)
     info.compress_type = zipfile.ZIP_DEFLATED
@@ -109,7 +89,10 @@ def bundle(out: str | os.PathLike[str] = "build/summit_lessons-offline.zip", *,
     report = build(handouts_dir, cache_dir=cache_dir, notebooks=paths, progress=None, pdf=pdf)
     root = package_dir().parents[1]
     with tempfile.TemporaryDirectory(prefix="summit-wheel-") as tmp:
-        wheel = build_wheel(Path(tmp))
+        try:
+            wheel = build_wheel(Path(tmp))
+        except WheelError as exc:
+            raise BuildError(str(exc)) from None
         entries: dict[str, bytes] = {wheel.name: wheel.read_bytes()}
     accurate = latest_date(m["accurate_as_of"] for m in lesson_metas(paths))
     entries["README.txt"] = readme_text(wheel.name, accurate, pdfs=pdf).encode("utf-8")

@@ -187,20 +187,18 @@ def _closure(packages: dict[str, Any], roots: Iterable[str]) -> list[str]:
     return sorted(seen)
 
 
-def _build_wheel(root: Path, dest: Path) -> Path:
-    """This package's wheel, built by hatchling from the checkout (hatchling's wheels are reproducible)."""
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
-    proc = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(dest)],
-                          cwd=root, capture_output=True, text=True, env=env)
-    wheels = sorted(dest.glob("summit_lessons-*.whl"))
-    if proc.returncode != 0 or not wheels:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise SiteError(f"cannot build the summit_lessons wheel: {last}")
-    return wheels[-1]
+def _package_wheel(dest: Path, edition: str) -> Path:
+    """This package's wheel in the site's edition (the student site's holds no solution text)."""
+    from .wheel import WheelError, build_wheel
+
+    try:
+        return build_wheel(dest, edition)
+    except WheelError as exc:
+        raise SiteError(str(exc)) from None
 
 
 def _pyodide_folder(spec: dict[str, Any], cache: Path, tools: Path, stage: Path, root: Path,
-                    log: list[str]) -> list[str]:
+                    log: list[str], edition: str = "student") -> list[str]:
     """Write ``stage`` = the trimmed Pyodide (core, verified builds, added wheels, merged lock)."""
     where = str(LITE_DIR / "site-lock.json")
     tgz = _fetch_npm(spec["pyodide"], cache, where, log)
@@ -222,7 +220,7 @@ def _pyodide_folder(spec: dict[str, Any], cache: Path, tools: Path, stage: Path,
     for name in spec["kernel_wheels"]["files"]:
         _check(kernel_pypi / name, digests[name], str(kernel_pypi / "all.json"))
         extra.append(kernel_pypi / name)
-    extra.append(_build_wheel(root, stage.parent / "wheel"))
+    extra.append(_package_wheel(stage.parent / "wheel", edition))
     known = {_norm(k): k for k in packages}
     for w in extra:
         known[_norm(_wheel_meta(w)[0])] = _norm(_wheel_meta(w)[0])
@@ -414,7 +412,7 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
         shutil.copyfile(root / LITE_DIR / "jupyter-lite.json", lite / "jupyter-lite.json")
         shutil.copyfile(root / LITE_DIR / "overrides.json", lite / "overrides.json")
         report.packages = _pyodide_folder(spec, cache_dir, tools_dir, lite / "static" / "pyodide", root,
-                                          report.downloaded)
+                                          report.downloaded, edition)
         metas = _write_notebooks(work / "files", edition)
         built = work / "site"
         env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
