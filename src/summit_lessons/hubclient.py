@@ -98,7 +98,7 @@ class CellResult:
 class HubClient:
     """The hub's REST API and the users' Jupyter servers, with an admin API token."""
 
-    def __init__(self, url: str, token: str, timeout: float = 120):
+    def __init__(self, url: str, token: str, timeout: float = 120, verify: str | bool = True):
         # 120 s per request: a hub whose machine is saturated by a class starting at once answers
         # slowly (its event loop stalls for seconds) but does answer.
         import requests
@@ -108,6 +108,9 @@ class HubClient:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"token {token}"
+        # HTTPS with a certificate of the school's own (or a test's): the CA file to trust.
+        self.session.verify = verify
+        self.verify = verify
 
     def api(self, method: str, path: str, **kw: Any) -> Any:
         """Call ``/hub/api/<path>``; the decoded JSON answer (None when empty)."""
@@ -165,7 +168,9 @@ class HubClient:
         folder = path.rsplit("/", 1)[0] if "/" in path else ""
         kernel = self._server(name, "POST", "kernels", json={"name": "python3", "path": folder})
         ws_url = self.url.replace("http", "ws", 1) + f"/user/{name}/api/kernels/{kernel['id']}/channels"
-        ws = websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout)
+        sslopt = {"ca_certs": self.verify} if isinstance(self.verify, str) else {}
+        ws = websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout,
+                                         sslopt=sslopt)
         session = uuid.uuid4().hex
         results = []
         try:
@@ -218,32 +223,50 @@ class HubProcess:
     ran) is ended too, so nothing is left behind.
     """
 
-    def __init__(self, state: str | os.PathLike[str], *, config: Path = CONFIG, log: str | None = None):
+    def __init__(self, state: str | os.PathLike[str], *, config: Path = CONFIG, log: str | None = None,
+                 env: dict[str, str] | None = None, ssl: tuple[str, str] | None = None):
+        """``state``: the hub's folder (every folder above it must be passable by other accounts,
+        since the users' homes and environments are inside); ``env``: more settings, such as
+        ``SUMMIT_HUB_USER_PREFIX``; ``ssl``: (certificate, key) to serve HTTPS, the certificate
+        also being the one the client trusts."""
         self.state = Path(state)
         self.config = config
         self.token = secrets.token_hex(24)
         self.password = secrets.token_urlsafe(12)
+        self.teacher_password = self.password + "-teach"
         self.port, self.hub_port, self.api_port = free_ports(3)
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(log) if log else self.state / "hub.log"
+        self.ssl = ssl
+        self.url = f"{'https' if ssl else 'http'}://127.0.0.1:{self.port}"
+        self.extra_env = dict(env or {})
+        self.log_path = Path(log) if log else self.state / "hub" / "hub.log"
         self.proc: subprocess.Popen | None = None
         # The processes started for this hub (servers, proxy), each as (pid, start time).
         self.started: set[tuple[int, float]] = set()
 
     def start(self, wait: float = 90) -> HubClient:
-        self.state.mkdir(parents=True, exist_ok=True)
+        private = self.state / "hub"
+        private.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(private, 0o700)
+        token_file = private / "admin-token"
+        token_file.unlink(missing_ok=True)
+        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.token + "\n")
         bin_dir = Path(sys.executable).parent
-        env = {**os.environ, "SUMMIT_HUB_STATE": str(self.state), "SUMMIT_HUB_ADMIN_TOKEN": self.token,
-               "SUMMIT_HUB_PASSWORD": self.password, "SUMMIT_HUB_TEACHER_PASSWORD": self.password + "-teach",
-               "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+        env = {k: v for k, v in os.environ.items() if k != "SUMMIT_HUB_ADMIN_TOKEN"}
+        env.update({"SUMMIT_HUB_STATE": str(self.state), "SUMMIT_HUB_ADMIN_TOKEN_FILE": str(token_file),
+                    "SUMMIT_HUB_PASSWORD": self.password, "SUMMIT_HUB_TEACHER_PASSWORD": self.teacher_password,
+                    "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", **self.extra_env})
+        if self.ssl:
+            env["SUMMIT_HUB_SSL_CERT"], env["SUMMIT_HUB_SSL_KEY"] = self.ssl
         argv = [str(bin_dir / "jupyterhub"), "-f", str(self.config),
                 f"--JupyterHub.bind_url={self.url}",
                 f"--JupyterHub.hub_bind_url=http://127.0.0.1:{self.hub_port}",
                 f"--ConfigurableHTTPProxy.api_url=http://127.0.0.1:{self.api_port}"]
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(argv, cwd=self.state, env=env, stdout=log, stderr=subprocess.STDOUT,
+            self.proc = subprocess.Popen(argv, cwd=private, env=env, stdout=log, stderr=subprocess.STDOUT,
                                          start_new_session=True)
-        client = HubClient(self.url, self.token)
+        client = HubClient(self.url, self.token, verify=self.ssl[0] if self.ssl else True)
         deadline = time.monotonic() + wait
         while True:
             if self.proc.poll() is not None:
@@ -272,7 +295,7 @@ class HubProcess:
 
     def proxy_pid(self) -> int | None:
         try:
-            return int((self.state / "jupyterhub-proxy.pid").read_text().strip())
+            return int((self.state / "hub" / "jupyterhub-proxy.pid").read_text().strip())
         except (OSError, ValueError):
             return None
 

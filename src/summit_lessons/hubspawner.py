@@ -34,6 +34,7 @@ class SummitSpawner(LocalProcessSpawner):
     prefix = Unicode(config=True, help="Prefix of the system accounts (SUMMIT_HUB_USER_PREFIX, default jupyter-).")
     home_base = Unicode("/home", config=True, help="The folder that holds the users' homes.")
     envs = Dict(config=True, help="The Python environment (a venv folder) of each edition: student, teacher.")
+    library_path = Unicode("", config=True, help="LD_LIBRARY_PATH for the servers (a copied interpreter's lib).")
 
     @default("prefix")
     def _default_prefix(self) -> str:
@@ -71,6 +72,8 @@ class SummitSpawner(LocalProcessSpawner):
             env.pop(key, None)
         env["PATH"] = f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin"
         env["VIRTUAL_ENV"] = str(venv)
+        if self.library_path:
+            env["LD_LIBRARY_PATH"] = self.library_path
         return env
 
     async def start(self) -> Any:
