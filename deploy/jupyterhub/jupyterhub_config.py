@@ -17,6 +17,7 @@
 #   SUMMIT_HUB_IDLE_TIMEOUT      seconds before an idle server is stopped (default 3600; 0: never)
 #   SUMMIT_HUB_BIND_URL          where the hub listens (default http://127.0.0.1:8000)
 #   SUMMIT_HUB_SSL_CERT, SUMMIT_HUB_SSL_KEY   HTTPS with this certificate and key (README.md here)
+#   SUMMIT_HUB_TRUSTED_PROXIES   a reverse proxy's address (127.0.0.1 behind nginx-site.conf)
 #   SUMMIT_HUB_SPAWN_LIMIT, SUMMIT_HUB_SERVER_LIMIT   see "Limits" below
 # Passwords not given are generated once, kept in STATE/hub/ and printed at start.
 #
@@ -41,6 +42,13 @@ def _stop(message: str) -> None:
     """Refuse to start, in one line."""
     sys.exit(f"summit_lessons hub: {message}")
 
+
+# Passwords given in the environment are checked before anything is touched.
+if os.environ.get("SUMMIT_HUB_PASSWORD") or os.environ.get("SUMMIT_HUB_TEACHER_PASSWORD"):
+    if not (os.environ.get("SUMMIT_HUB_PASSWORD") and os.environ.get("SUMMIT_HUB_TEACHER_PASSWORD")):
+        _stop("set both SUMMIT_HUB_PASSWORD and SUMMIT_HUB_TEACHER_PASSWORD, or neither (then both are generated)")
+    if (problem := check_passwords(os.environ["SUMMIT_HUB_PASSWORD"], os.environ["SUMMIT_HUB_TEACHER_PASSWORD"])):
+        _stop(problem)
 
 try:
     PREFIX = user_prefix()
@@ -99,6 +107,10 @@ c.SummitAuthenticator.user_password = student_password
 c.SummitAuthenticator.teacher_password = teacher_password
 c.SummitAuthenticator.teachers_group = TEACHERS_GROUP
 c.SummitAuthenticator.bindings_file = str(PRIVATE / "names.json")
+# Behind a reverse proxy on this machine (nginx-site.conf), its address, so the throttle counts the
+# real client's address rather than the proxy's.
+c.SummitAuthenticator.trusted_proxies = [a.strip() for a in os.environ.get("SUMMIT_HUB_TRUSTED_PROXIES", "").split(",")
+                                         if a.strip()]
 c.Authenticator.manage_groups = True  # the password decides the group, at every sign-in
 c.Authenticator.allow_all = True  # anyone with a password may pick a user name: a class demo
 if not os.environ.get("SUMMIT_HUB_PASSWORD"):

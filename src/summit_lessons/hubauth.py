@@ -32,14 +32,14 @@ from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
-from traitlets import Integer, Unicode
+from traitlets import Integer, List, Unicode
 
 __all__ = ["NAME_PATTERN", "DEFAULT_PREFIX", "NameRefused", "normalize_name", "account_name", "user_prefix",
            "check_passwords", "SignInThrottle", "NameBindings", "SummitAuthenticator"]
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,22}")
 DEFAULT_PREFIX = "jupyter-"
-_PREFIX_PATTERN = re.compile(r"[a-z_][a-z0-9_-]{0,8}")
+_PREFIX_PATTERN = re.compile(r"(?:[a-z_][a-z0-9_-]{0,8})?")  # empty: the account is the name (PAM)
 MIN_PASSWORD = 8
 
 
@@ -66,7 +66,7 @@ def user_prefix() -> str:
     """The account prefix from ``SUMMIT_HUB_USER_PREFIX`` (default ``jupyter-``), checked."""
     prefix = os.environ.get("SUMMIT_HUB_USER_PREFIX", DEFAULT_PREFIX)
     if not _PREFIX_PATTERN.fullmatch(prefix):
-        raise ValueError(f"SUMMIT_HUB_USER_PREFIX={prefix!r}: use 1-9 characters a-z, 0-9, '-' or '_', "
+        raise ValueError(f"SUMMIT_HUB_USER_PREFIX={prefix!r}: use up to 9 characters a-z, 0-9, '-' or '_', "
                          "starting with a letter or '_'")
     return prefix
 
@@ -172,6 +172,8 @@ class SummitAuthenticator(_shared_password_base()):  # type: ignore[misc]
     failures_per_address = Integer(30, config=True, help="Failed sign-ins allowed per address per window "
                                    "(a whole class may share one school address).")
     throttle_window = Integer(300, config=True, help="The throttle's window, in seconds.")
+    trusted_proxies = List(Unicode(), config=True, help="Addresses of reverse proxies in front of the hub "
+                           "(e.g. nginx on 127.0.0.1), whose X-Forwarded-For entries name the real client.")
 
     def __init__(self, **kw: Any):
         super().__init__(**kw)
@@ -202,7 +204,7 @@ class SummitAuthenticator(_shared_password_base()):  # type: ignore[misc]
         except NameRefused as refused:
             self.log.warning("Refused sign-in name %r: %s", data.get("username", "")[:40], refused)
             raise self._refuse(403, str(refused)) from None
-        address = handler.request.remote_ip if handler is not None else "-"
+        address = self._client_address(handler)
         waits = max(self._by_name.wait(f"name:{name}"), self._by_address.wait(f"addr:{address}"))
         if waits:
             self.log.warning("Sign-in for %r from %s throttled for %.0f s", name, address, waits)
@@ -224,6 +226,18 @@ class SummitAuthenticator(_shared_password_base()):  # type: ignore[misc]
         if self._bindings is not None:
             self._bindings.bind(name, role)
         return {"name": name, "admin": False, "groups": [self.teachers_group] if role == "teacher" else []}
+
+    def _client_address(self, handler: Any) -> str:
+        """The sign-in's address for the throttle: the last X-Forwarded-For entry, which the hub's own
+        proxy appended, past any trusted reverse proxy. X-Real-Ip and the earlier entries are the
+        client's to write, so they never count."""
+        if handler is None:
+            return "-"
+        forwarded = [p.strip() for p in handler.request.headers.get("X-Forwarded-For", "").split(",") if p.strip()]
+        for address in reversed(forwarded):
+            if address not in self.trusted_proxies:
+                return address
+        return forwarded[0] if forwarded else handler.request.connection.context.remote_ip
 
     def _bound_role(self, handler: Any, name: str) -> str | None:
         """The group ``name`` belongs to: from its first sign-in, else from the hub's own records."""

@@ -18,11 +18,12 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-__all__ = ["CONFIG", "HubError", "HubProcess", "HubClient", "CellResult", "free_ports"]
+__all__ = ["CONFIG", "HubError", "HubProcess", "HubClient", "CellResult", "free_ports", "throwaway_hub"]
 
 #: The classroom configuration `make hub` runs.
 CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "jupyterhub" / "jupyterhub_config.py"
@@ -162,10 +163,15 @@ class HubClient:
 
     def run_notebook(self, name: str, path: str, timeout: float = 180) -> list[CellResult]:
         """Run every code cell of ``name``'s copy of ``path`` in a new kernel on their server."""
+        cells = [c["source"] for c in self.contents(name, path)["content"]["cells"] if c["cell_type"] == "code"]
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        return self.run_code(name, cells, folder=folder, timeout=timeout)
+
+    def run_code(self, name: str, cells: list[str], *, folder: str = "", timeout: float = 180) -> list[CellResult]:
+        """Run ``cells`` one after another in a new kernel on ``name``'s server (as a browser
+        would, over the kernel websocket); stop at the first error."""
         import websocket
 
-        cells = [c for c in self.contents(name, path)["content"]["cells"] if c["cell_type"] == "code"]
-        folder = path.rsplit("/", 1)[0] if "/" in path else ""
         kernel = self._server(name, "POST", "kernels", json={"name": "python3", "path": folder})
         ws_url = self.url.replace("http", "ws", 1) + f"/user/{name}/api/kernels/{kernel['id']}/channels"
         sslopt = {"ca_certs": self.verify} if isinstance(self.verify, str) else {}
@@ -174,8 +180,8 @@ class HubClient:
         session = uuid.uuid4().hex
         results = []
         try:
-            for cell in cells:
-                results.append(_execute(ws, session, name, cell["source"], timeout))
+            for code in cells:
+                results.append(_execute(ws, session, name, code, timeout))
                 if results[-1].error:
                     break
         finally:
@@ -240,6 +246,7 @@ class HubProcess:
         self.extra_env = dict(env or {})
         self.log_path = Path(log) if log else self.state / "hub" / "hub.log"
         self.proc: subprocess.Popen | None = None
+        self.client: HubClient | None = None
         # The processes started for this hub (servers, proxy), each as (pid, start time).
         self.started: set[tuple[int, float]] = set()
 
@@ -276,6 +283,7 @@ class HubProcess:
                 proxy = _identity(self.proxy_pid())
                 if proxy:
                     self.started.add(proxy)
+                self.client = client
                 return client
             except Exception:  # noqa: BLE001 (not up yet: connection refused, 503 from the proxy)
                 if time.monotonic() > deadline:
@@ -309,3 +317,48 @@ class HubProcess:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         return sorted(ident[0] for ident in self.started if _stop(ident, 10))
+
+
+@contextmanager
+def throwaway_hub(prefix: str, *, ssl: tuple[str, str] | None = None, wait: float = 300,
+                  env: dict[str, str] | None = None) -> Iterator[HubProcess]:
+    """A classroom hub for a test or a benchmark, gone without a trace afterwards.
+
+    Its system accounts carry ``prefix`` (a test-only one such as ``sltest-``); accounts and state
+    folders of that prefix left by an earlier run that died are removed first, and everything this
+    one made (its processes, accounts with their homes, the teachers group, its state folder) is
+    removed when the block ends, failed or not. Needs root, as the hub does.
+    """
+    import shutil
+    import tempfile
+
+    from .hubaccounts import remove_accounts
+
+    tag = f"summit-hub-{prefix.rstrip('-_')}-"
+    tmp = Path(tempfile.gettempdir())
+
+    def clean() -> None:
+        remove_accounts(prefix)
+        for old in tmp.glob(f"{tag}*"):
+            shutil.rmtree(old, ignore_errors=True)
+
+    clean()
+    # In the system's temporary folder, which every account may pass through (the homes and the
+    # servers' environments are inside); the folder itself is 0711, set by the hub.
+    state = Path(tempfile.mkdtemp(prefix=tag, dir=tmp))
+    os.chmod(state, 0o711)
+    hub = HubProcess(state, ssl=ssl, env={"SUMMIT_HUB_USER_PREFIX": prefix, **(env or {})})
+    try:
+        hub.start(wait=wait)
+        yield hub
+    except BaseException:
+        # The state folder goes with the accounts: keep the end of the hub's log on stderr.
+        if hub.log_path.exists():
+            tail = hub.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-80:]
+            print("\n".join(["--- end of the hub's log ---", *tail]), file=sys.stderr)
+        raise
+    finally:
+        try:
+            hub.stop()
+        finally:
+            clean()
