@@ -85,7 +85,7 @@ bundle: $(VENV)/.stamp-wheel  ## one zip for an offline classroom: handouts, not
 lab: $(VENV)/.stamp-lab  ## JupyterLab on the lesson notebooks (as root too)
 	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks
 
-hub: $(VENV)/.stamp-hub $(CHP)  ## a JupyterHub classroom on http://127.0.0.1:8000 (deploy/jupyterhub/)
+hub: $(VENV)/.stamp-hub $(CHP)  ## a JupyterHub classroom on http://127.0.0.1:8000, run as root: an account per user (deploy/jupyterhub/)
 	cd deploy/jupyterhub && $(abspath $(BIN))/jupyterhub -f jupyterhub_config.py
 
 clean:

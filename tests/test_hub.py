@@ -1,11 +1,14 @@
-"""A real JupyterHub classroom (deploy/jupyterhub/, as `make hub` runs it) on 127.0.0.1:
+"""A real JupyterHub classroom (deploy/jupyterhub/, as `make hub` runs it, as root) on 127.0.0.1:
 three students and a teacher created through the REST API, their servers started, lesson 02 run
 in each student's server through the kernel websocket and its outputs checked against the
-lesson's stored ones, the teacher's copy holding the solutions and the students' not; then
-everything started is stopped by its process id."""
+lesson's stored ones, the teacher's copy holding the solutions and the students' not; then, from
+inside a student's kernel, everything a student must not reach (the hub's environment and state,
+another home, the teacher's notebooks wherever they are, any solution text); then everything
+started is stopped by its process id, and the test accounts (prefix ``sltest-``) removed."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,6 +22,9 @@ from summit_lessons.hub import LESSONS_FOLDER  # noqa: E402
 from summit_lessons.hubclient import CONFIG, throwaway_hub  # noqa: E402
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
+if not hasattr(os, "geteuid") or os.geteuid() != 0:
+    pytest.skip("the classroom hub runs as root (an account per user); CI runs make test as root",
+                allow_module_level=True)
 
 #: A test-only account prefix: the accounts (and their homes) are removed afterwards, even after
 #: a failure, and leftovers of an earlier run are removed first.

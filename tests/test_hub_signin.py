@@ -24,6 +24,9 @@ import requests  # noqa: E402
 from summit_lessons.hubclient import CONFIG, throwaway_hub  # noqa: E402
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
+if not hasattr(os, "geteuid") or os.geteuid() != 0:
+    pytest.skip("the classroom hub runs as root (an account per user); CI runs make test as root",
+                allow_module_level=True)
 
 PREFIX = "sltls-"
 IDLE_SECONDS = 30
@@ -67,15 +70,15 @@ def hub(tmp_path_factory):
 def sign_in(hub, name: str, password: str) -> requests.Response:
     """Open the login page and post the form, as a browser does (its _xsrf cookie and field)."""
     s = requests.Session()
-    s.verify = hub.ssl[0]  # the test's certificate, trusted like a school's own
-    page = s.get(f"{hub.url}/hub/login", timeout=60)
+    ca = hub.ssl[0]  # the test's certificate, trusted like a school's own (per request: see HubClient.api)
+    page = s.get(f"{hub.url}/hub/login", timeout=60, verify=ca)
     assert page.status_code == 200
     return s.post(f"{hub.url}/hub/login", data={"username": name, "password": password, "_xsrf": s.cookies["_xsrf"]},
-                  allow_redirects=False, timeout=60)
+                  allow_redirects=False, timeout=60, verify=ca)
 
 
 def _message(r: requests.Response) -> str:
-    return html.unescape(r.text)
+    return html.unescape(r.content.decode("utf-8"))
 
 
 def _log(hub) -> str:
@@ -120,7 +123,8 @@ def test_a_name_that_cannot_be_an_account_is_refused_on_the_login_page(hub, name
     assert "Traceback" not in _log(hub)
     # the raw name never reaches the log as it was typed (a newline would split a log line)
     assert "\nce" not in _log(hub)
-    assert not any(u.startswith(("aaaa", "ali", "bob", "9")) for u in _users(hub))
+    users = _users(hub)
+    assert name.strip().lower() not in users and all(len(u) <= 23 for u in users)
 
 
 def test_a_teachers_name_needs_the_teacher_password(hub):

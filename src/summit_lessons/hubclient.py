@@ -115,7 +115,9 @@ class HubClient:
 
     def api(self, method: str, path: str, **kw: Any) -> Any:
         """Call ``/hub/api/<path>``; the decoded JSON answer (None when empty)."""
-        r = self.session.request(method, f"{self.url}/hub/api/{path.lstrip('/')}", timeout=self.timeout, **kw)
+        # verify per request: requests lets REQUESTS_CA_BUNDLE override a session's own setting
+        r = self.session.request(method, f"{self.url}/hub/api/{path.lstrip('/')}", timeout=self.timeout,
+                                 verify=self.verify, **kw)
         if r.status_code >= 400:
             raise HubError(f"{method} /hub/api/{path}: {r.status_code} {r.text[:200]}")
         return r.json() if r.content else None
@@ -152,7 +154,8 @@ class HubClient:
         self.api("DELETE", f"users/{name}/server")
 
     def _server(self, name: str, method: str, path: str, **kw: Any) -> Any:
-        r = self.session.request(method, f"{self.url}/user/{name}/api/{path.lstrip('/')}", timeout=self.timeout, **kw)
+        r = self.session.request(method, f"{self.url}/user/{name}/api/{path.lstrip('/')}", timeout=self.timeout,
+                                 verify=self.verify, **kw)
         if r.status_code >= 400:
             raise HubError(f"{name}: {method} /api/{path}: {r.status_code} {r.text[:200]}")
         return r.json() if r.content else None
@@ -338,8 +341,17 @@ def throwaway_hub(prefix: str, *, ssl: tuple[str, str] | None = None, wait: floa
     tmp = Path(tempfile.gettempdir())
 
     def clean() -> None:
+        import psutil
+
+        leftovers = [str(p) for p in tmp.glob(f"{tag}*")]
+        # A run killed outright leaves its hub, proxy and culler running in its state folder.
+        for proc in psutil.process_iter(["pid", "cwd"]):
+            if proc.info["cwd"] and any(proc.info["cwd"].startswith(d + os.sep) for d in leftovers):
+                ident = _identity(proc.pid)
+                if ident:
+                    _stop(ident, 10)
         remove_accounts(prefix)
-        for old in tmp.glob(f"{tag}*"):
+        for old in leftovers:
             shutil.rmtree(old, ignore_errors=True)
 
     clean()
