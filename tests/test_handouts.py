@@ -217,7 +217,8 @@ def test_bundle_holds_handouts_notebooks_data_and_a_readme(tmp_path):
     assert "summit_lessons/notebooks/02_summit_day.ipynb" in wheel_files
     wheel_name = wheels[0].split("/")[-1]
     # The install line names the file in the bundle, and the README says what still needs internet.
-    assert f"pip install {wheel_name}" in readme and "pip install summit_lessons\n" not in readme
+    assert f'pip install "{wheel_name}[lab]"\n    summit-lessons start' in readme
+    assert "pip install summit_lessons\n" not in readme and "jupyter lab" not in readme
     assert "from the internet unless" in readme
     assert "CC BY-SA 4.0" in readme and "MIT" in readme and _reference_row()["url"] in readme
     assert "Accurate as of 19 November 2025" in readme

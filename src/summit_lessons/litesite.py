@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .locations import package_dir
+from .sitereadme import site_readme
 
 __all__ = ["SiteError", "SiteReport", "build_site", "write_zip", "source_root", "LITE_DIR"]
 
@@ -430,6 +431,9 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
             (built / stray).unlink(missing_ok=True)
         (built / "index.html").write_text(landing_page(metas, edition), encoding="utf-8")
         (built / "serve.py").write_text(SERVE_PY, encoding="utf-8")
+        # How to serve it and what a school needs: in the folder, so its zip and the bundle carry it.
+        size = sum(p.stat().st_size for p in built.rglob("*") if p.is_file())
+        (built / "README.txt").write_text(site_readme(edition, size / 1e6), encoding="utf-8")
         (built / KEY_FILE).write_text(key, encoding="utf-8")
         for p in [built, *built.rglob("*")]:
             os.utime(p, (EPOCH, EPOCH), follow_symlinks=False)

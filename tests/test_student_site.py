@@ -1,0 +1,91 @@
+"""What a student can download from the student JupyterLite site, or from the student bundle,
+holds no solution text: every file is read, wheels, zips and tar archives included. The teacher
+site keeps everything. The site and its zip carry a README on how to serve it."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import leaks
+
+pytestmark = [pytest.mark.lite, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOLS = ROOT / ".venv-lite"
+
+
+def _site(out: Path, *extra: str) -> Path:
+    if not (TOOLS / "bin" / "jupyter").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("the JupyterLite tools are missing — on CI the lite checks must run")
+        pytest.skip("the JupyterLite tools are missing: run `make lite-tools`")
+    proc = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "site", "--out", str(out), *extra],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def needles() -> leaks.Needles:
+    return leaks.needles()
+
+
+@pytest.fixture(scope="module")
+def student_site(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("student-site")
+    return _site(base / "site", "--zip", str(base / "site.zip"))
+
+
+def _package_wheel(site: Path) -> zipfile.ZipFile:
+    (wheel,) = (site / "static" / "pyodide").glob("summit_lessons-*.whl")
+    return zipfile.ZipFile(wheel)
+
+
+def test_no_file_of_the_student_site_holds_solution_text(student_site, needles):
+    scan = leaks.scan(student_site, needles.all)
+    # Everything was read: the lessons, the app, Pyodide's wheels and zips and what is inside them.
+    assert scan.archives >= 30 and scan.files >= 5000
+    assert any(n.startswith("static/pyodide/summit_lessons-") and n.endswith("notebooks/05_two_accounts.ipynb")
+               for n in scan.names)
+    assert scan.hits == []
+    lesson = json.loads(_package_wheel(student_site).read("summit_lessons/notebooks/05_two_accounts.ipynb"))
+    assert lesson["metadata"]["summit_lessons"]["edition"] == "student"
+
+
+def test_the_teacher_site_keeps_everything(tmp_path, needles):
+    site = _site(tmp_path / "teacher", "--edition", "teacher")
+    wheel = _package_wheel(site)
+    lesson = json.loads(wheel.read("summit_lessons/notebooks/05_two_accounts.ipynb"))
+    assert {"solution", "instructor"} <= {t for c in lesson["cells"] for t in c.get("metadata", {}).get("tags", [])}
+    found = {h.needle for h in leaks.scan(site / "files", needles.all).hits}
+    assert [label for label, ns in needles.by_source.items() if not set(ns) & found] == []
+    assert "TEACHER edition" in (site / "README.txt").read_text(encoding="utf-8")
+
+
+def test_the_site_and_its_zip_say_how_to_serve_it(student_site):
+    readme = (student_site / "README.txt").read_text(encoding="utf-8")
+    for words in ("python serve.py", "file://", "cannot start the lessons' Python kernel",
+                  "--bind 0.0.0.0", "GitHub Pages", "application/wasm", "What a school needs",
+                  "STUDENT edition", "self-check quizzes and answer checks keep their"):
+        assert words in readme, words
+    names = zipfile.ZipFile(student_site.parent / "site.zip").namelist()
+    assert "summit-lessons-site/README.txt" in names and "summit-lessons-site/serve.py" in names
+
+
+def test_the_student_bundle_with_its_site_holds_no_solution_text(student_site, needles, tmp_path):
+    from summit_lessons.bundle import bundle
+
+    z = bundle(tmp_path / "student.zip", handouts_dir=tmp_path / "h", cache_dir=ROOT / ".handouts-cache",
+               edition="student", site_dir=student_site)
+    names = zipfile.ZipFile(z).namelist()
+    assert "summit_lessons/site/README.txt" in names and "summit_lessons/site/index.html" in names
+    assert not [n for n in names if "/handouts/teacher/" in n or "/handouts/key/" in n]
+    scan = leaks.scan(z, needles.all)
+    assert any(n.endswith("site/static/pyodide/pyodide-lock.json") for n in scan.names)
+    assert scan.hits == []
