@@ -5,7 +5,7 @@
     STATE/                 root, 0711: every account may pass through, none may list it
       hub/                 root, 0700: database, cookie secret, passwords, admin token, logs
       home/<account>/      the account's own, 0700
-      envs/student/        root, 0755: a venv with the student wheel (no solution text in it)
+      envs/student/        root, 0755: the student wheel (summit_lessons.hubenv: no solution text)
       envs/teacher/        root:<prefix>teachers, 0750: a venv with the teacher wheel
 
 The servers run these environments, never the hub's own: the hub's venv and the project
@@ -138,6 +138,40 @@ def build_env(dest: Path, edition: str, python: str, *, constraints: Path | None
     return True
 
 
+def rebase_venv(env: Path, python: str) -> None:
+    """Point venv ``env`` at ``python``, a copy of the very interpreter it was made with (the same
+    version and build, in a folder every account may open)."""
+    for link in (env / "bin").glob("python*"):
+        if link.is_symlink():
+            link.unlink()
+            link.symlink_to(python)
+    cfg = env / "pyvenv.cfg"
+    lines = []
+    for line in cfg.read_text(encoding="utf-8").splitlines():
+        key = line.split("=", 1)[0].strip()
+        if key == "home":
+            line = f"home = {Path(python).parent}"
+        elif key == "executable":
+            line = f"executable = {python}"
+        lines.append(line)
+    cfg.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def student_env(dest: Path, python: str, constraints: Path | None) -> None:
+    """The student servers' environment at ``dest``: :func:`summit_lessons.hubenv.build_student_env`
+    (the student wheel, pinned, no unused server extensions), then pointed at ``python``."""
+    from .hubenv import KEY_FILE, HubEnvError, build_student_env
+
+    if dest.exists() and (dest / ".summit-wheel").exists() and not (dest / KEY_FILE).exists():
+        shutil.rmtree(dest)  # an environment an earlier version of this module built
+    try:
+        build_student_env(dest, constraints=constraints)
+    except HubEnvError as err:
+        raise SetupError(f"the student environment could not be built in {dest}: {err}") from None
+    if os.path.realpath(dest / "bin" / "python") != os.path.realpath(python):
+        rebase_venv(dest, python)
+
+
 def close_checkout(root: Path) -> bool:
     """Shut ``root`` (the project checkout or the hub's venv) to other accounts; True if it was open."""
     mode = root.stat().st_mode
@@ -168,8 +202,8 @@ def prepare(state: Path, teachers_gid: int) -> tuple[HubLayout, str | None]:
     _folder(layout.state / "envs", 0o711)
     constraints = _constraints()
     python, libdir = shared_python(layout.state)
-    for edition in ("student", "teacher"):
-        build_env(layout.env(edition), edition, python, constraints=constraints)
+    student_env(layout.env("student"), python, constraints)
+    build_env(layout.env("teacher"), "teacher", python, constraints=constraints)
     os.chmod(layout.env("student"), 0o755)
     _restrict(layout.env("teacher"), teachers_gid)
     return layout, libdir
