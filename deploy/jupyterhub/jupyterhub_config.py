@@ -30,12 +30,11 @@ from pathlib import Path
 from summit_lessons.hub import TEACHERS_GROUP, lesson_map_url
 from summit_lessons.hubaccounts import ensure_group, teachers_group
 from summit_lessons.hubauth import check_passwords, user_prefix
-from summit_lessons.hubsetup import SetupError, close_checkout, prepare, reachable_by_others
+from summit_lessons.hubsetup import SetupError, close_checkout, hub_private_folders, prepare, reachable_by_others
 
 c = get_config()  # noqa: F821 (provided by JupyterHub when it reads this file)
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
 
 
 def _stop(message: str) -> None:
@@ -58,8 +57,10 @@ except (SetupError, ValueError, OSError) as err:
     _stop(str(err))
 PRIVATE = LAYOUT.private
 
-# The hub's own venv and this checkout hold the teacher edition: no other account may open them.
-for folder in {REPO, Path(sys.prefix).resolve()}:
+# The hub's own venv and the checkout it runs from hold the teacher edition: no other account may
+# open them. Only those two folders, and only when they are what they seem (a checkout with this
+# package's pyproject.toml, a venv with its pyvenv.cfg): never a system folder such as /usr.
+for folder in hub_private_folders():
     if close_checkout(folder):
         print(f"summit_lessons hub: closed {folder} to other accounts (chmod o-rwx): it holds the teacher "
               "edition", flush=True)

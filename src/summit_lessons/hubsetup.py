@@ -14,7 +14,6 @@ An environment is rebuilt only when the wheel it was built from changes.
 """
 from __future__ import annotations
 
-import grp
 import hashlib
 import os
 import shutil
@@ -25,7 +24,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["HubLayout", "SetupError", "prepare", "build_env", "shared_python", "close_checkout", "reachable_by_others"]
+__all__ = ["HubLayout", "SetupError", "prepare", "build_env", "shared_python", "student_env", "rebase_venv",
+           "hub_private_folders", "close_checkout", "reachable_by_others"]
 
 
 class SetupError(RuntimeError):
@@ -172,6 +172,21 @@ def student_env(dest: Path, python: str, constraints: Path | None) -> None:
         rebase_venv(dest, python)
 
 
+def hub_private_folders() -> list[Path]:
+    """The folders that hold the hub's teacher edition: the checkout this package runs from (an
+    editable install) and the hub's venv; a system Python's prefix (``/usr``) is never one."""
+    from .wheel import checkout_root
+
+    folders = []
+    root = checkout_root()
+    if root is not None:
+        folders.append(root.resolve())
+    prefix = Path(sys.prefix).resolve()
+    if sys.prefix != sys.base_prefix and (prefix / "pyvenv.cfg").is_file() and prefix != Path("/"):
+        folders.append(prefix)
+    return folders
+
+
 def close_checkout(root: Path) -> bool:
     """Shut ``root`` (the project checkout or the hub's venv) to other accounts; True if it was open."""
     mode = root.stat().st_mode
@@ -215,7 +230,3 @@ def _constraints() -> Path | None:
     root = checkout_root()
     path = root / "constraints.txt" if root else None
     return path if path is not None and path.is_file() else None
-
-
-def teachers_gid(name: str) -> int:
-    return grp.getgrnam(name).gr_gid
