@@ -136,7 +136,7 @@ if token_file:
     services.append({"name": "summit-admin", "api_token": Path(token_file).read_text(encoding="utf-8").strip()})
     roles.append({"name": "summit-admin", "services": ["summit-admin"],
                   "scopes": ["admin:users", "admin:servers", "admin:server_state", "admin:groups",
-                             "access:servers", "list:users", "read:users"]})
+                             "access:servers", "list:users", "read:users", "list:services", "read:services"]})
 c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles
 
