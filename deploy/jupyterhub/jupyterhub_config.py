@@ -42,6 +42,9 @@ def _stop(message: str) -> None:
     sys.exit(f"summit_lessons hub: {message}")
 
 
+if os.environ.get("SUMMIT_HUB_ADMIN_TOKEN"):
+    _stop("SUMMIT_HUB_ADMIN_TOKEN is no longer read: put the token in a file of mode 0600 and set "
+          "SUMMIT_HUB_ADMIN_TOKEN_FILE to its path")
 # Passwords given in the environment are checked before anything is touched.
 if os.environ.get("SUMMIT_HUB_PASSWORD") or os.environ.get("SUMMIT_HUB_TEACHER_PASSWORD"):
     if not (os.environ.get("SUMMIT_HUB_PASSWORD") and os.environ.get("SUMMIT_HUB_TEACHER_PASSWORD")):
