@@ -133,3 +133,55 @@ def test_a_corrupt_manifest_counts_as_none(tmp_path, manifest):
 def test_the_copy_never_runs_as_root(tmp_path):
     assert "not copying the lessons as root" in copy_lessons(tmp_path, "student")
     assert not (tmp_path / "summit-lessons").exists()
+
+
+# ----------------------------------------------------------------------- the system accounts
+root_only = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                               reason="makes system accounts (CI runs make test as root)")
+
+
+@root_only
+def test_an_account_is_unprivileged_with_a_private_home_and_is_removed_with_it(tmp_path):
+    import grp
+    import pwd
+
+    from summit_lessons.hubaccounts import (AccountError, ensure_account, ensure_group, remove_accounts,
+                                            set_teacher, teachers_group)
+
+    prefix = "slacct-"
+    remove_accounts(prefix)  # leftovers of a run that died
+    base = tmp_path / "home"
+    try:
+        entry = ensure_account(prefix + "ana", base / (prefix + "ana"))
+        assert entry.pw_uid >= 1000 and entry.pw_shell == "/bin/bash"
+        home = Path(entry.pw_dir)
+        assert home == base / (prefix + "ana") and (home.stat().st_mode & 0o777) == 0o700
+        assert home.stat().st_uid == entry.pw_uid
+        groups = {g.gr_name for g in grp.getgrall() if prefix + "ana" in g.gr_mem}
+        assert not groups & {"sudo", "wheel", "adm", "root"}, groups
+        assert ensure_account(prefix + "ana", home).pw_uid == entry.pw_uid  # the same account again
+        ensure_group(teachers_group(prefix))
+        set_teacher(prefix + "ana", teachers_group(prefix), True)
+        assert prefix + "ana" in grp.getgrnam(teachers_group(prefix)).gr_mem
+        set_teacher(prefix + "ana", teachers_group(prefix), False)
+        assert prefix + "ana" not in grp.getgrnam(teachers_group(prefix)).gr_mem
+        # an account that is not a hub account (another home) is never handed out
+        with pytest.raises(AccountError, match="not a hub account"):
+            ensure_account(prefix + "ana", base / "elsewhere")
+        with pytest.raises(AccountError, match="not a hub account"):
+            ensure_account("root", base / "root")
+    finally:
+        assert remove_accounts(prefix) == [prefix + "ana"]
+    with pytest.raises(KeyError):
+        pwd.getpwnam(prefix + "ana")
+    assert not (base / (prefix + "ana")).exists()
+    with pytest.raises(KeyError):
+        grp.getgrnam(teachers_group(prefix))
+
+
+def test_removing_accounts_in_bulk_is_for_test_prefixes_only():
+    from summit_lessons.hubaccounts import AccountError, remove_accounts
+
+    for prefix in ("", "jupyter-"):
+        with pytest.raises(AccountError):
+            remove_accounts(prefix)
