@@ -208,9 +208,13 @@ def prepare(state: Path, teachers_gid: int) -> tuple[HubLayout, str | None]:
     if os.geteuid() != 0:
         raise SetupError("the classroom hub runs as root, so that each user's server can run as their own "
                          "account: start it with sudo (see deploy/jupyterhub/README.md)")
+    if Path(state).is_symlink():
+        raise SetupError(f"{state} must be a folder, not a link")
     layout = HubLayout(Path(state).resolve())
-    if layout.state.exists() and layout.state.is_symlink():
-        raise SetupError(f"{layout.state} must be a folder, not a link")
+    closed = [p for p in layout.state.parents if p.exists() and not p.stat().st_mode & stat.S_IXOTH]
+    if closed:
+        raise SetupError(f"{closed[0]} is closed to other accounts, so users could not reach their homes in "
+                         f"{layout.state}: choose a SUMMIT_HUB_STATE outside it")
     _folder(layout.state, 0o711)
     _folder(layout.private, 0o700)
     _folder(layout.homes, 0o711)
