@@ -185,3 +185,18 @@ def test_removing_accounts_in_bulk_is_for_test_prefixes_only():
     for prefix in ("", "jupyter-"):
         with pytest.raises(AccountError):
             remove_accounts(prefix)
+
+
+@root_only
+def test_a_state_folder_users_could_not_reach_is_refused_in_one_line(tmp_path):
+    from summit_lessons.hubsetup import SetupError, prepare
+
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o700)
+    with pytest.raises(SetupError, match="closed to other accounts") as refused:
+        prepare(closed / "state", 0)
+    assert "\n" not in str(refused.value) and not (closed / "state").exists()
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path)
+    with pytest.raises(SetupError, match="not a link"):
+        prepare(link, 0)
