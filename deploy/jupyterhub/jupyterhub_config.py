@@ -1,8 +1,8 @@
 # JupyterHub for a class on one machine: `sudo make hub`, then open http://127.0.0.1:8000.
 #
 # Isolated as The Littlest JupyterHub does it: the hub runs as root; every hub user gets an
-# unprivileged system account of their own (`jupyter-<name>`, no sudo, home mode 0700), made at
-# their first sign-in, and their server runs as that account (summit_lessons.hubspawner, built on
+# unprivileged system account of their own (`jupyter-<name>`, no sudo, home mode 0700), made when
+# their server first starts, and their server runs as that account (summit_lessons.hubspawner, built on
 # JupyterHub's LocalProcessSpawner). Students' servers run an environment with the student edition
 # only; teachers' servers run one with the teacher edition, which only the `jupyter-teachers`
 # system group may open. The hub's own state (database, cookie secret, passwords, token, logs) is
