@@ -156,9 +156,9 @@ def scan(roots, needles):
                 except OSError:
                     continue
                 files += 1
-                hits = [n for n in needles if n.encode() in data]
+                hits = [n for n in needles if n in data]
                 if hits:
-                    found.append((path, hits[0]))
+                    found.append((path, hits[0].decode()))
     return found, files
 ARGS = json.loads(ARGS_JSON)
 report = {"euid": os.geteuid(), "uid": os.getuid(), "groups": os.getgroups(), "home": os.path.expanduser("~"),
@@ -177,15 +177,16 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
 report["proc_text"] = "\n".join(seen)
 if ARGS["needles"]:
     import summit_lessons
+    # sent as hex: the probe's own source lands in the kernel's history file in the home
     report["scan"], report["scanned"] = scan([report["home"], sys.prefix, os.path.dirname(summit_lessons.__file__)],
-                                              ARGS["needles"])
+                                              [bytes.fromhex(n) for n in ARGS["needles"]])
 print(json.dumps(report))
 '''
 
 
 def _probe(client, user: str, *, read=(), listing=(), write=(), needles=()) -> dict:
     args = json.dumps({"read": [str(p) for p in read], "list": [str(p) for p in listing],
-                       "write": [str(p) for p in write], "needles": list(needles)})
+                       "write": [str(p) for p in write], "needles": [n.encode().hex() for n in needles]})
     [result] = client.run_code(user, [f"ARGS_JSON = {args!r}\n" + PROBE], timeout=600)
     assert result.error is None, f"{user}: the probe failed: {result.error}"
     text = "".join(o["text"] for o in result.outputs if o["output_type"] == "stream" and o["name"] == "stdout")
