@@ -54,7 +54,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_once(bin_dir: Path, hub_port: int, timeout: float = 120) -> dict[str, float]:
+def start_once(bin_dir: Path, hub_port: int, timeout: float = 120, extra: list[str] | None = None) -> dict[str, float]:
     """Start one server from ``bin_dir``; CPU seconds and wall seconds until it serves."""
     port = _free_port()
     prefix = "/user/bench/"
@@ -65,7 +65,7 @@ def start_once(bin_dir: Path, hub_port: int, timeout: float = 120) -> dict[str, 
                "JUPYTERHUB_SERVICE_PREFIX": prefix, "JUPYTERHUB_BASE_URL": "/",
                "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}{prefix}",
                "JUPYTERHUB_OAUTH_CALLBACK_URL": f"{prefix}oauth_callback", "JUPYTERHUB_HOST": ""}
-        args = [str(bin_dir / "jupyterhub-singleuser"), "--no-browser"]
+        args = [str(bin_dir / "jupyterhub-singleuser"), "--no-browser", *(extra or [])]
         if os.geteuid() == 0:
             args.append("--allow-root")
         t0 = time.perf_counter()
@@ -97,16 +97,24 @@ def start_once(bin_dir: Path, hub_port: int, timeout: float = 120) -> dict[str, 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--with-extensions", action="store_true",
+                    help="also the last env with the extensions it disables switched back on (their share)")
     ap.add_argument("envs", nargs="*", default=[str(ROOT / ".venv" / "bin"), str(ROOT / "build" / "student-env" / "bin")])
     args = ap.parse_args(argv)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HubAPI)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     hub_port = server.server_address[1]
-    results: dict[str, list[dict[str, float]]] = {e: [] for e in args.envs}
+    from summit_lessons.hubenv import DISABLED_EXTENSIONS
+
+    variants = {e: (e, []) for e in args.envs}
+    if args.with_extensions:
+        on = [f"--ServerApp.jpserver_extensions={name}=True" for name in DISABLED_EXTENSIONS]
+        variants[f"{args.envs[-1]} (extensions on)"] = (args.envs[-1], [*on, "--ServerApp.terminals_enabled=True"])
+    results: dict[str, list[dict[str, float]]] = {e: [] for e in variants}
     start_once(Path(args.envs[0]), hub_port)  # warm the file cache; not counted
     for _ in range(args.runs):
-        for e in args.envs:
-            results[e].append(start_once(Path(e), hub_port))
+        for label, (e, extra) in variants.items():
+            results[label].append(start_once(Path(e), hub_port, extra=extra))
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; {args.runs} runs each")
     for e, rs in results.items():
         cpu = [r["cpu"] for r in rs]

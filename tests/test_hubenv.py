@@ -90,3 +90,15 @@ def test_an_up_to_date_environment_is_kept_and_a_foreign_folder_is_refused(env, 
     with pytest.raises(HubEnvError, match=r"mine exists and is not a student environment made by summit_lessons"):
         build_student_env(foreign)
     assert (foreign / "precious.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_folder_students_cannot_pass_through_is_named(tmp_path):
+    from summit_lessons.hubenv import closed_ancestor
+
+    private = tmp_path / "private"
+    (private / "inside").mkdir(parents=True)
+    private.chmod(0o700)
+    assert closed_ancestor(private / "inside" / "student-env") == private
+    private.chmod(0o755)
+    tmp_path.chmod(0o755)
+    assert closed_ancestor(private / "inside" / "student-env") in (None, *tmp_path.parents)

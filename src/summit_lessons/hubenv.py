@@ -33,7 +33,7 @@ from pathlib import Path
 from .wheel import WheelError, build_wheel, checkout_root
 
 __all__ = ["HubEnvError", "EXCLUDED", "DISABLED_EXTENSIONS", "SERVER_CONFIG", "build_student_env",
-           "student_python"]
+           "closed_ancestor", "student_python"]
 
 #: Packages kept out of the student environment, with the reason.
 EXCLUDED = {"rfc3987-syntax": "jsonschema's optional iri-format check; its grammar costs ~0.9 s per server start"}
@@ -155,6 +155,21 @@ def _create(path: Path, wheel: Path, constraints: Path, tmp: Path) -> None:
         raise
 
 
+def closed_ancestor(path: str | os.PathLike[str]) -> Path | None:
+    """The first folder above ``path`` that other accounts cannot pass through (no o+x), or None.
+
+    Students' servers run as their own accounts: an environment under such a folder (``/root``,
+    a private home) cannot start for them, however readable the environment itself is.
+    """
+    for parent in Path(path).absolute().parents:
+        try:
+            if not parent.stat().st_mode & stat.S_IXOTH:
+                return parent
+        except OSError:
+            return parent
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m summit_lessons.hubenv PATH``: make the student environment (the Makefile's student-env)."""
     import argparse
@@ -170,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"student environment ready: {python.parent / 'jupyterhub-singleuser'}")
+    closed = closed_ancestor(args.path)
+    if closed is not None:
+        print(f"warning: {closed} is closed to other accounts (mode {closed.stat().st_mode & 0o777:o}), so students' "
+              f"servers cannot run {args.path}; build it under a folder they can pass through, such as /opt",
+              file=sys.stderr)
     return 0
 
 
