@@ -95,7 +95,9 @@ STUDENT_ENV := build/student-env
 student-env: $(VENV)/.stamp-wheel  ## the student servers' Python environment in build/student-env
 	$(BIN)/python -m summit_lessons.hubenv $(STUDENT_ENV)
 
-hub: $(VENV)/.stamp-hub $(CHP) student-env  ## a JupyterHub classroom on http://127.0.0.1:8000 (deploy/jupyterhub/)
+# The hub builds its servers' environments itself, in its state folder (outside this checkout,
+# which it closes to other accounts): summit_lessons/hubsetup.py.
+hub: $(VENV)/.stamp-hub $(CHP)  ## a JupyterHub classroom on http://127.0.0.1:8000, run as root: an account per user (deploy/jupyterhub/)
 	cd deploy/jupyterhub && $(abspath $(BIN))/jupyterhub -f jupyterhub_config.py
 
 clean:

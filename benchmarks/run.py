@@ -206,15 +206,18 @@ def hub_load(n: int, tmp: Path) -> dict[str, float]:
     Returns the time to all done, the slowest and median student, failures, and per-student
     memory (peak RSS and PSS of each server with its kernel, sampled every 0.5 s) and CPU time.
     """
+    import contextlib
     import threading
 
     import psutil
 
     from summit_lessons.hub import LESSONS_FOLDER
-    from summit_lessons.hubclient import HubProcess
+    from summit_lessons.hubclient import throwaway_hub
 
-    hub = HubProcess(tmp / f"hub-{n}")
-    client = hub.start(wait=180)
+    # Isolation on, as a school runs it: an account per student (prefix slbench-, removed afterwards).
+    stack = contextlib.ExitStack()
+    hub = stack.enter_context(throwaway_hub("slbench-", wait=300))
+    client = hub.client
     users = [f"student{i:02d}" for i in range(n)]
     client.create_users(users)
     peaks: dict[str, dict[str, float]] = {u: {"rss": 0, "pss": 0} for u in users}
@@ -269,7 +272,7 @@ def hub_load(n: int, tmp: Path) -> dict[str, float]:
     finally:
         done.set()
         sampler.join(timeout=5)
-        hub.stop()
+        stack.close()
     measured = [u for u in users if peaks[u]["rss"]]
     return {
         "students": n, "all_done": all_done, "failures": len(failures), "failure_messages": failures[:3],

@@ -155,13 +155,64 @@ def _edition_bytes(path: Path, edition: str) -> bytes:
     return (nbformat.writes(make_edition(nb, edition)) + "\n").encode("utf-8")
 
 
+def _read_manifest(path: Path) -> dict[str, str]:
+    """The digests recorded by the last copy; a corrupt or foreign manifest counts as none."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as f:
+            data = json.loads(f.read(1_000_000).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file (never through a symlink), else None."""
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError:  # a symlink (ELOOP) or something unreadable: the learner's, not ours
+        return b""
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return b""
+        return f.read()
+
+
+def _write_new(target: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``target`` through a fresh, exclusively created temporary file.
+
+    The temporary name is random and opened with O_EXCL|O_NOFOLLOW, so a link planted in the
+    folder is never written through; the rename replaces a link at ``target`` itself, never
+    its target.
+    """
+    import secrets
+
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.partial")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def copy_edition(dest: str | os.PathLike[str], edition: str = "student", *,
                  notebooks: Iterable[str | os.PathLike[str]] | None = None) -> CopyReport:
     """Write the ``edition`` of every lesson notebook into ``dest``.
 
     A notebook already in ``dest`` is replaced only if it is still exactly what this function
     wrote last time (so an update reaches an untouched copy); a notebook the learner has
-    changed is kept as it is and listed in :attr:`CopyReport.kept`.
+    changed (or replaced with a link or a folder) is kept as it is and listed in
+    :attr:`CopyReport.kept`. A corrupt manifest counts as none: nothing is overwritten then.
     """
     from .lessons import notebook_paths
 
@@ -179,8 +230,9 @@ def copy_edition(dest: str | os.PathLike[str], edition: str = "student", *,
         if target.is_symlink() or (target.exists() and not target.is_file()):
             report.blocked.append(src.name)  # never written through a link, nor over a folder
             continue
-        if target.exists():
-            current = _digest(target.read_bytes())
+        existing = _read_regular(target)  # never read through a link planted after the check above
+        if existing is not None:
+            current = _digest(existing)
             if current == _digest(payload):
                 report.unchanged.append(src.name)
                 written[src.name] = current
@@ -195,35 +247,3 @@ def copy_edition(dest: str | os.PathLike[str], edition: str = "student", *,
                                + "\n").encode("utf-8"))
     return report
 
-
-def _read_manifest(path: Path) -> dict[str, str]:
-    """The digests a previous copy recorded; anything unreadable or of the wrong shape counts as none."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return {}
-    files = data.get("files") if isinstance(data, dict) else None
-    if not isinstance(files, dict):
-        return {}
-    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
-
-
-def _write_new(target: Path, payload: bytes) -> None:
-    """Write ``target`` through a fresh temporary file beside it, then rename it into place.
-
-    The temporary file has a random name and is created exclusively without following links
-    (``O_EXCL | O_NOFOLLOW``): a link a learner planted in their folder is never written through,
-    and the rename replaces a link at ``target`` itself, not the file it points to.
-    """
-    import secrets
-
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.partial")
-    fd = os.open(tmp, flags, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

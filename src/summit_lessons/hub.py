@@ -1,19 +1,22 @@
-"""JupyterHub's side of the lessons: each user's own copy, made when their server starts.
+"""JupyterHub's side of the lessons: each user's own copy, made by their own server as it starts.
 
-``deploy/jupyterhub/jupyterhub_config.py`` sets :func:`copy_lessons_hook` as the spawner's
-``pre_spawn_hook``. On a user's first start it writes the student edition into
-``~/summit-lessons/`` (the teacher edition for members of the ``teachers`` group) with
-:func:`summit_lessons.editions.copy_edition`; on later starts it brings untouched notebooks up
-to date and never overwrites one the user changed.
+The classroom hub (``deploy/jupyterhub/``) starts every single-user server as
+``python -m summit_lessons.hub --edition student|teacher -- jupyterhub-singleuser``, already
+running as the user's own account: this writes the edition into ``~/summit-lessons/`` with
+:func:`summit_lessons.editions.copy_edition` (a notebook the user changed is kept, an untouched
+one brought up to date, a deleted one restored), then replaces itself with the server. The copy
+never runs as root, so a link a learner plants in their folder can reach only what they could
+reach anyway. A copy that fails (a full disk, a folder in the way) is reported in the server's
+log and the server starts all the same.
 """
 from __future__ import annotations
 
-import asyncio
 import os
+import sys
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
-__all__ = ["LESSONS_FOLDER", "TEACHERS_GROUP", "edition_for", "copy_lessons_hook", "lesson_map_url"]
+__all__ = ["LESSONS_FOLDER", "TEACHERS_GROUP", "edition_for", "lesson_map_url", "copy_lessons", "main"]
 
 #: The folder in each home that holds the lessons (the same name `summit-lessons start` uses).
 LESSONS_FOLDER = "summit-lessons"
@@ -31,21 +34,33 @@ def lesson_map_url() -> str:
     return f"/lab/tree/{LESSONS_FOLDER}/00_start_here.ipynb"
 
 
-def _home(spawner: Any) -> Path:
-    # SimpleLocalProcessSpawner and the z2jh-style spawners with a home template expose home_dir;
-    # LocalProcessSpawner runs as the system user, whose home the system knows.
-    home = getattr(spawner, "home_dir", None)
-    return Path(home) if home else Path(os.path.expanduser(f"~{spawner.user.name}"))
-
-
-async def copy_lessons_hook(spawner: Any) -> None:
-    """``Spawner.pre_spawn_hook``: the user's edition of the lessons, copied into their home."""
+def copy_lessons(home: str | os.PathLike[str], edition: str) -> str:
+    """Copy ``edition`` into ``home``/summit-lessons as the current user; one line saying what happened."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # The hub never starts a server as root; refuse rather than write into a home as root.
+        return "summit_lessons: not copying the lessons as root"
     from .editions import copy_edition
 
-    edition = edition_for(g.name for g in spawner.user.groups)
-    dest = _home(spawner) / LESSONS_FOLDER
-    # In a thread: a class logging in at once must not stall the hub's event loop.
-    report = await asyncio.to_thread(copy_edition, dest, edition)
-    spawner.log.info("summit_lessons: %s edition for %s in %s (%d written, %d unchanged, %d kept)",
-                     edition, spawner.user.name, dest, len(report.written), len(report.unchanged),
-                     len(report.kept))
+    dest = Path(home) / LESSONS_FOLDER
+    try:
+        report = copy_edition(dest, edition)
+    except (OSError, ValueError) as err:
+        return f"summit_lessons: the lessons could not be copied into {dest}: {err}"
+    return (f"summit_lessons: {edition} edition in {dest} ({len(report.written)} written, "
+            f"{len(report.unchanged)} unchanged, {len(report.kept)} kept)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m summit_lessons.hub --edition E -- CMD ...``: copy the lessons, then exec CMD."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) < 4 or args[0] != "--edition" or args[2] != "--":
+        sys.exit("usage: python -m summit_lessons.hub --edition student|teacher -- COMMAND [ARGS...]")
+    edition, cmd = args[1], args[3:]
+    if edition not in ("student", "teacher"):
+        sys.exit(f"unknown edition {edition!r}: use student or teacher")
+    print(copy_lessons(os.environ.get("HOME") or os.path.expanduser("~"), edition), file=sys.stderr, flush=True)
+    os.execv(cmd[0], cmd)
+
+
+if __name__ == "__main__":
+    main()

@@ -18,11 +18,12 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-__all__ = ["CONFIG", "HubError", "HubProcess", "HubClient", "CellResult", "free_ports"]
+__all__ = ["CONFIG", "HubError", "HubProcess", "HubClient", "CellResult", "free_ports", "throwaway_hub"]
 
 #: The classroom configuration `make hub` runs.
 CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "jupyterhub" / "jupyterhub_config.py"
@@ -98,7 +99,7 @@ class CellResult:
 class HubClient:
     """The hub's REST API and the users' Jupyter servers, with an admin API token."""
 
-    def __init__(self, url: str, token: str, timeout: float = 120):
+    def __init__(self, url: str, token: str, timeout: float = 120, verify: str | bool = True):
         # 120 s per request: a hub whose machine is saturated by a class starting at once answers
         # slowly (its event loop stalls for seconds) but does answer.
         import requests
@@ -108,10 +109,15 @@ class HubClient:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"token {token}"
+        # HTTPS with a certificate of the school's own (or a test's): the CA file to trust.
+        self.session.verify = verify
+        self.verify = verify
 
     def api(self, method: str, path: str, **kw: Any) -> Any:
         """Call ``/hub/api/<path>``; the decoded JSON answer (None when empty)."""
-        r = self.session.request(method, f"{self.url}/hub/api/{path.lstrip('/')}", timeout=self.timeout, **kw)
+        # verify per request: requests lets REQUESTS_CA_BUNDLE override a session's own setting
+        r = self.session.request(method, f"{self.url}/hub/api/{path.lstrip('/')}", timeout=self.timeout,
+                                 verify=self.verify, **kw)
         if r.status_code >= 400:
             raise HubError(f"{method} /hub/api/{path}: {r.status_code} {r.text[:200]}")
         return r.json() if r.content else None
@@ -148,7 +154,8 @@ class HubClient:
         self.api("DELETE", f"users/{name}/server")
 
     def _server(self, name: str, method: str, path: str, **kw: Any) -> Any:
-        r = self.session.request(method, f"{self.url}/user/{name}/api/{path.lstrip('/')}", timeout=self.timeout, **kw)
+        r = self.session.request(method, f"{self.url}/user/{name}/api/{path.lstrip('/')}", timeout=self.timeout,
+                                 verify=self.verify, **kw)
         if r.status_code >= 400:
             raise HubError(f"{name}: {method} /api/{path}: {r.status_code} {r.text[:200]}")
         return r.json() if r.content else None
@@ -159,18 +166,25 @@ class HubClient:
 
     def run_notebook(self, name: str, path: str, timeout: float = 180) -> list[CellResult]:
         """Run every code cell of ``name``'s copy of ``path`` in a new kernel on their server."""
+        cells = [c["source"] for c in self.contents(name, path)["content"]["cells"] if c["cell_type"] == "code"]
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        return self.run_code(name, cells, folder=folder, timeout=timeout)
+
+    def run_code(self, name: str, cells: list[str], *, folder: str = "", timeout: float = 180) -> list[CellResult]:
+        """Run ``cells`` one after another in a new kernel on ``name``'s server (as a browser
+        would, over the kernel websocket); stop at the first error."""
         import websocket
 
-        cells = [c for c in self.contents(name, path)["content"]["cells"] if c["cell_type"] == "code"]
-        folder = path.rsplit("/", 1)[0] if "/" in path else ""
         kernel = self._server(name, "POST", "kernels", json={"name": "python3", "path": folder})
         ws_url = self.url.replace("http", "ws", 1) + f"/user/{name}/api/kernels/{kernel['id']}/channels"
-        ws = websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout)
+        sslopt = {"ca_certs": self.verify} if isinstance(self.verify, str) else {}
+        ws = websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout,
+                                         sslopt=sslopt)
         session = uuid.uuid4().hex
         results = []
         try:
-            for cell in cells:
-                results.append(_execute(ws, session, name, cell["source"], timeout))
+            for code in cells:
+                results.append(_execute(ws, session, name, code, timeout))
                 if results[-1].error:
                     break
         finally:
@@ -218,32 +232,51 @@ class HubProcess:
     ran) is ended too, so nothing is left behind.
     """
 
-    def __init__(self, state: str | os.PathLike[str], *, config: Path = CONFIG, log: str | None = None):
+    def __init__(self, state: str | os.PathLike[str], *, config: Path = CONFIG, log: str | None = None,
+                 env: dict[str, str] | None = None, ssl: tuple[str, str] | None = None):
+        """``state``: the hub's folder (every folder above it must be passable by other accounts,
+        since the users' homes and environments are inside); ``env``: more settings, such as
+        ``SUMMIT_HUB_USER_PREFIX``; ``ssl``: (certificate, key) to serve HTTPS, the certificate
+        also being the one the client trusts."""
         self.state = Path(state)
         self.config = config
         self.token = secrets.token_hex(24)
         self.password = secrets.token_urlsafe(12)
+        self.teacher_password = self.password + "-teach"
         self.port, self.hub_port, self.api_port = free_ports(3)
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(log) if log else self.state / "hub.log"
+        self.ssl = ssl
+        self.url = f"{'https' if ssl else 'http'}://127.0.0.1:{self.port}"
+        self.extra_env = dict(env or {})
+        self.log_path = Path(log) if log else self.state / "hub" / "hub.log"
         self.proc: subprocess.Popen | None = None
+        self.client: HubClient | None = None
         # The processes started for this hub (servers, proxy), each as (pid, start time).
         self.started: set[tuple[int, float]] = set()
 
     def start(self, wait: float = 90) -> HubClient:
-        self.state.mkdir(parents=True, exist_ok=True)
+        private = self.state / "hub"
+        private.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(private, 0o700)
+        token_file = private / "admin-token"
+        token_file.unlink(missing_ok=True)
+        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.token + "\n")
         bin_dir = Path(sys.executable).parent
-        env = {**os.environ, "SUMMIT_HUB_STATE": str(self.state), "SUMMIT_HUB_ADMIN_TOKEN": self.token,
-               "SUMMIT_HUB_PASSWORD": self.password, "SUMMIT_HUB_TEACHER_PASSWORD": self.password + "-teach",
-               "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+        env = {k: v for k, v in os.environ.items() if k != "SUMMIT_HUB_ADMIN_TOKEN"}
+        env.update({"SUMMIT_HUB_STATE": str(self.state), "SUMMIT_HUB_ADMIN_TOKEN_FILE": str(token_file),
+                    "SUMMIT_HUB_PASSWORD": self.password, "SUMMIT_HUB_TEACHER_PASSWORD": self.teacher_password,
+                    "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", **self.extra_env})
+        if self.ssl:
+            env["SUMMIT_HUB_SSL_CERT"], env["SUMMIT_HUB_SSL_KEY"] = self.ssl
         argv = [str(bin_dir / "jupyterhub"), "-f", str(self.config),
                 f"--JupyterHub.bind_url={self.url}",
                 f"--JupyterHub.hub_bind_url=http://127.0.0.1:{self.hub_port}",
                 f"--ConfigurableHTTPProxy.api_url=http://127.0.0.1:{self.api_port}"]
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(argv, cwd=self.state, env=env, stdout=log, stderr=subprocess.STDOUT,
+            self.proc = subprocess.Popen(argv, cwd=private, env=env, stdout=log, stderr=subprocess.STDOUT,
                                          start_new_session=True)
-        client = HubClient(self.url, self.token)
+        client = HubClient(self.url, self.token, verify=self.ssl[0] if self.ssl else True)
         deadline = time.monotonic() + wait
         while True:
             if self.proc.poll() is not None:
@@ -253,6 +286,7 @@ class HubProcess:
                 proxy = _identity(self.proxy_pid())
                 if proxy:
                     self.started.add(proxy)
+                self.client = client
                 return client
             except Exception:  # noqa: BLE001 (not up yet: connection refused, 503 from the proxy)
                 if time.monotonic() > deadline:
@@ -272,7 +306,7 @@ class HubProcess:
 
     def proxy_pid(self) -> int | None:
         try:
-            return int((self.state / "jupyterhub-proxy.pid").read_text().strip())
+            return int((self.state / "hub" / "jupyterhub-proxy.pid").read_text().strip())
         except (OSError, ValueError):
             return None
 
@@ -286,3 +320,57 @@ class HubProcess:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         return sorted(ident[0] for ident in self.started if _stop(ident, 10))
+
+
+@contextmanager
+def throwaway_hub(prefix: str, *, ssl: tuple[str, str] | None = None, wait: float = 300,
+                  env: dict[str, str] | None = None) -> Iterator[HubProcess]:
+    """A classroom hub for a test or a benchmark, gone without a trace afterwards.
+
+    Its system accounts carry ``prefix`` (a test-only one such as ``sltest-``); accounts and state
+    folders of that prefix left by an earlier run that died are removed first, and everything this
+    one made (its processes, accounts with their homes, the teachers group, its state folder) is
+    removed when the block ends, failed or not. Needs root, as the hub does.
+    """
+    import shutil
+    import tempfile
+
+    from .hubaccounts import remove_accounts
+
+    tag = f"summit-hub-{prefix.rstrip('-_')}-"
+    tmp = Path(tempfile.gettempdir())
+
+    def clean() -> None:
+        import psutil
+
+        leftovers = [str(p) for p in tmp.glob(f"{tag}*")]
+        # A run killed outright leaves its hub, proxy and culler running in its state folder.
+        for proc in psutil.process_iter(["pid", "cwd"]):
+            if proc.info["cwd"] and any(proc.info["cwd"].startswith(d + os.sep) for d in leftovers):
+                ident = _identity(proc.pid)
+                if ident:
+                    _stop(ident, 10)
+        remove_accounts(prefix)
+        for old in leftovers:
+            shutil.rmtree(old, ignore_errors=True)
+
+    clean()
+    # In the system's temporary folder, which every account may pass through (the homes and the
+    # servers' environments are inside); the folder itself is 0711, set by the hub.
+    state = Path(tempfile.mkdtemp(prefix=tag, dir=tmp))
+    os.chmod(state, 0o711)
+    hub = HubProcess(state, ssl=ssl, env={"SUMMIT_HUB_USER_PREFIX": prefix, **(env or {})})
+    try:
+        hub.start(wait=wait)
+        yield hub
+    except BaseException:
+        # The state folder goes with the accounts: keep the end of the hub's log on stderr.
+        if hub.log_path.exists():
+            tail = hub.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-80:]
+            print("\n".join(["--- end of the hub's log ---", *tail]), file=sys.stderr)
+        raise
+    finally:
+        try:
+            hub.stop()
+        finally:
+            clean()
