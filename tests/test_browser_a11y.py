@@ -54,7 +54,12 @@ def test_explorer_controls_are_named_and_fit_a_projector(lesson02):
     width = page.evaluate("document.documentElement.clientWidth")
     assert all(0 <= b.bounding_box()["x"] and b.bounding_box()["x"] + b.bounding_box()["width"] <= width
                for b in boxes.all())
+    # As a teacher projects it: the file browser folded away, the explorer at the top of the view.
+    page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
     page.screenshot(path=str(SHOTS / "lab-explorer-1280x720.png"))
+    page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
 
 
 def test_explorer_by_keyboard_alone(lesson02):

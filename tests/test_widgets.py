@@ -343,3 +343,38 @@ def test_claims_explorer_quotes_the_opinion_pieces_words(tiny):
     assert "The opinion piece&#x27;s words" in head
     assert "“a signed agreement”; “ended with”" in ce.table.value
     assert "“a &lt;b&gt;triumph&lt;/b&gt;”" in ce.table.value  # quoted and escaped
+
+
+# ------------------------------------------------------------------ keyboard in JupyterLab
+
+_COMMAND_MODE = {".jp-Notebook.jp-mod-commandMode:not(.jp-mod-readWrite) :focus",
+                 "[data-jp-kernel-user]:not(.jp-mod-readWrite) :focus:not(:read-write)"}
+
+
+def test_notebook_one_key_shortcuts_skip_widget_controls():
+    """Every command-mode shortcut of the installed JupyterLab that fires on any focused element
+    (ArrowDown, A, D D, M, 0 0, …) is disabled and re-bound to skip focus inside a widget, in the
+    settings file the wheel installs and in the Lite site's overrides (ipywidgets issue 3912)."""
+    import json
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    schemas = Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
+    if not schemas.is_dir():
+        pytest.skip("JupyterLab is not installed here (the lab extra)")
+    defaults = {(s["command"], tuple(s["keys"]), s["selector"])
+                for f in schemas.rglob("*.json")
+                for s in json.loads(f.read_text(encoding="utf-8")).get("jupyter.lab.shortcuts", [])
+                if s.get("selector") in _COMMAND_MODE and any(s.get("keys", [])) and not s.get("disabled")}
+    assert len(defaults) >= 30  # arrows, letters, D D, 0 0, …
+    ours = json.loads((root / "deploy" / "jupyterlab" / "overrides.d" / "summit_lessons.json").read_text(encoding="utf-8"))
+    lite = json.loads((root / "deploy" / "jupyterlite" / "overrides.json").read_text(encoding="utf-8"))
+    block = ours["@jupyterlab/shortcuts-extension:shortcuts"]["shortcuts"]
+    assert lite["@jupyterlab/shortcuts-extension:shortcuts"]["shortcuts"] == block
+    disabled = {(s["command"], tuple(s["keys"]), s["selector"]) for s in block if s.get("disabled")}
+    rebound = {(s["command"], tuple(s["keys"]), s["selector"]) for s in block if not s.get("disabled")}
+    assert defaults <= disabled
+    assert {(c, k, sel + ":not(.jupyter-widgets *)") for c, k, sel in defaults} <= rebound
+    installed = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "summit_lessons.json"
+    assert installed.is_file() and json.loads(installed.read_text(encoding="utf-8")) == ours  # the install put it there

@@ -24,7 +24,8 @@ __all__ = ["TimelineExplorer", "Choices", "timeline_svg", "PHASES", "LOCAL"]
 
 #: Projector-sized controls: larger checkboxes and text. Scoped to the explorer.
 _EXPLORER_CSS = ("<style>.sl-timeline-explorer .sl-choices .widget-checkbox{width:auto;margin-right:1.1em}"
-                 ".sl-timeline-explorer .sl-choices input[type=checkbox]{width:1.15em;height:1.15em}"
+                 ".sl-timeline-explorer .sl-choices input[type=checkbox]{width:1.1em;height:1.1em;margin:0 .35em 0 0;"
+                 "vertical-align:middle}.sl-timeline-explorer .sl-choices .widget-label-basic{display:flex;align-items:center}"
                  ".sl-timeline-explorer .sl-choices{flex-flow:row wrap;align-items:center}"
                  ".sl-timeline-explorer .sl-group-name{font-weight:600;min-width:6.5em}"
                  ".sl-timeline-explorer :focus-visible{outline:3px solid #1a5fb4;outline-offset:1px}</style>")
