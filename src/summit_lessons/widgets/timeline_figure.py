@@ -364,4 +364,4 @@ def legend_html() -> str:
                     for p, (s, c) in PHASES.items())
     return ('<ul class="sl-legend" style="list-style:none;padding:0;margin:0.2em 0;display:flex;gap:0.2em 1.2em;flex-wrap:wrap">'
             f"{items}<li>number: the No. column of the table</li>"
-            "<li>shaded band: month, year or period only</li><li>hollow: month only or approximate time</li></ul>")
+            "<li>shaded band: month, year or period only</li><li>hollow: month, year or period only, or approximate time</li></ul>")
