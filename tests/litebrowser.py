@@ -151,12 +151,12 @@ def first_cell_seconds(v: Visit, name: str) -> float:
 
 
 CHANGE_PHASE = """async ([explorer, index]) => {
-  const select = explorer.querySelector('select[multiple]');
+  // The phase checkboxes (the first four of the explorer): one click toggles one phase.
+  const box = explorer.querySelectorAll('.sl-choices input[type=checkbox]')[index];
   const figure = () => { const s = explorer.querySelector('svg'); return s ? s.outerHTML : ''; };
   const before = figure();
   const t0 = performance.now();
-  Array.from(select.options).forEach((o, i) => { o.selected = i === index; });
-  select.dispatchEvent(new Event('change', {bubbles: true}));
+  box.click();
   while (figure() === before) {
     await new Promise(r => requestAnimationFrame(r));
     if (performance.now() - t0 > 20000) throw new Error('the explorer did not redraw');

@@ -247,8 +247,12 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         page.screenshot(path=str(SHOTS / "lab-timeline-before.png"))
 
         assert "(phase summit-day)" in before_status  # the lesson opens the explorer on the summit day
-        phase = explorer.locator("select[multiple]").first
-        phase.select_option(label="pre-summit")
+        # Phases are checkboxes: untick summit-day, tick pre-summit (plain clicks, no modifier key).
+        explorer.get_by_role("checkbox", name="summit-day").uncheck()
+        page.wait_for_function("([el, old]) => el.innerText !== old",
+                               arg=[status.element_handle(), before_status], timeout=10_000)
+        before_status = status.inner_text()
+        explorer.get_by_role("checkbox", name="pre-summit").check()
         page.wait_for_function("([el, old]) => el.innerText !== old",
                                arg=[status.element_handle(), before_status], timeout=10_000)
         assert "(phase pre-summit)" in status.inner_text()

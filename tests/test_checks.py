@@ -186,6 +186,27 @@ def test_widget_is_labelled_and_speaks_its_feedback():
     assert w.attempts == 2 and w.solved
 
 
+def test_enter_typed_fast_grades_the_whole_answer(monkeypatch):
+    """ipywidgets may deliver the last typed keys after the "submit" of Enter: the check grades
+    again when they arrive, so the feedback is about what the learner typed, not a part of it."""
+    from summit_lessons.widgets import check as check_module
+
+    clock = [100.0]
+    monkeypatch.setattr(check_module.time, "monotonic", lambda: clock[0])
+    w = quizzes.answer_check("02_summit_day", "kyiv-time")
+    _enter(w, "≈ 21:3")  # Enter reached Python before the last key
+    clock[0] += 0.05
+    w.field.value = "≈ 21:32"  # ... which arrives now
+    assert "winter offset" in _text(w.feedback.value) and w.field.value == "≈ 21:32"
+    # Typing again later (after reading the feedback) grades nothing until Enter or Check.
+    _enter(w, "≈ 21:32")
+    clock[0] += 5
+    w.field.value = "≈ 22:32"
+    assert "winter offset" in _text(w.feedback.value) and not w.solved
+    w.check_button.click()
+    assert w.solved
+
+
 def test_snapshot_is_the_question_and_an_empty_line():
     w = quizzes.answer_check("03_aftermath", "trump-shift-date", "miami-talks-date")
     assert isinstance(w, CheckSet)

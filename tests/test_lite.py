@@ -21,6 +21,7 @@ from typing import Any, Iterator
 
 import pytest
 
+import a11ycheck
 from litebrowser import CHROMIUM, Visit, chromium, open_lesson, run_all, serve
 
 pytestmark = [pytest.mark.lite, pytest.mark.slow]
@@ -242,6 +243,31 @@ def test_lesson_02_runs_and_its_widgets_respond(browser, served):
     v.close()
     assert v.blocked == [], v.blocked
     assert v.errors == [], v.errors
+
+
+def test_lesson_02_widgets_follow_assistive_technology(browser, served):
+    """The checks of tests/a11ycheck.py (also run in JupyterLab), in the site at 1280x720."""
+    v = Visit(browser, served, viewport={"width": 1280, "height": 720})
+    page = v.page
+    open_lesson(v, "02_summit_day")
+    state = run_all(v)
+    assert state["errors"] == [] and state["pending"] == 0, state
+    explorer = page.locator(".sl-timeline-explorer").first
+    explorer.wait_for(state="attached", timeout=30_000)
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_function("el => el.innerText.includes('Showing')", arg=explorer.locator(".sl-status").element_handle(),
+                           timeout=30_000)
+    a11ycheck.check_explorer_names(explorer)
+    page.screenshot(path=str(SHOTS / "lite-02-explorer-1280x720.png"))
+    a11ycheck.explorer_by_keyboard(page, explorer)
+    check = page.locator(".sl-check").filter(has_text="What time was it in Kyiv").first
+    check.evaluate("e => e.scrollIntoView({block: 'center'})")
+    a11ycheck.check_answer_feedback(page, check, "≈ 21:32", "winter")
+    quiz = page.locator(".sl-quiz .sl-quiz-question").first
+    quiz.evaluate("e => e.scrollIntoView({block: 'center'})")
+    a11ycheck.check_quiz(page, quiz)
+    v.close()
+    assert v.blocked == [] and v.errors == [], (v.blocked, v.errors)
 
 
 def _answer_check_works(page: Any) -> None:

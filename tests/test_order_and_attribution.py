@@ -21,7 +21,9 @@ def _text(html: str) -> str:
 
 
 def _rows(html: str) -> list[str]:
-    return [_text(r) for r in re.findall(r"<tr>.*?</tr>", html.split("<tbody>", 1)[-1], re.S)]
+    """Each body row's text, without its No. cell (the number the figure's marker carries)."""
+    rows = re.findall(r"<tr>.*?</tr>", html.split("<tbody>", 1)[-1], re.S)
+    return [_text(re.sub(r'^<tr><td class="sl-num">\d+</td>', "", r)) for r in rows]
 
 
 @pytest.fixture(scope="module")
@@ -56,15 +58,22 @@ def test_explorer_table_lists_the_summit_day_in_order_with_untimed_events_marked
 
 
 def test_explorer_figure_keeps_month_rows_apart(events):
-    """Month-only aftermath rows are separate bars, one per event, not one merged bar."""
+    """Month-only aftermath rows are told apart: one numbered marker each, inside one August band."""
     ex = widgets.TimelineExplorer(events, phase="aftermath")
     svg = ex.figure.value
     aug_rows = events[(events["phase"] == "aftermath") & (events["date_precision"] == "month")
                       & (events["date"] == pd.Timestamp("2025-08-01"))]
-    bars = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)"[^>]*><title>Aug 2025: ', svg)
-    assert len(bars) == len(aug_rows) >= 2
-    assert len({y for _, y in bars}) == len(bars)  # each on a track of its own
-    assert "stacked, one per event" in svg
+    band = re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*><title>Aug 2025: (\d+) events dated only', svg)
+    assert len(band) == 1 and int(band[0][2]) == len(aug_rows) >= 2
+    x0, width = float(band[0][0]), float(band[0][1])
+    # each August-only event is its own marker (its title names it and its number), spread inside the band
+    marks = re.findall(r'<polygon points="([\d.]+),[^"]*"[^>]*><title>No\. (\d+), Aug 2025: ([^<]*)</title>', svg)
+    assert sorted(t.replace("&#x27;", "'") for _, _, t in marks) == sorted(aug_rows["title"])
+    xs = [float(x) for x, _, _ in marks]
+    assert len(set(xs)) == len(xs) and all(x0 < x < x0 + width for x in xs)
+    # the numbers are those of the table's No. column
+    table_rows = re.findall(r'<tr><td class="sl-num">(\d+)</td><td>Aug 2025</td>', ex.table.value)
+    assert sorted(n for _, n, _ in marks) == sorted(table_rows)
 
 
 def test_explorer_table_of_august_follows_the_narrative(events):

@@ -31,7 +31,9 @@ def _text(html: str) -> str:
 
 
 def _rows(html: str) -> list[str]:
-    return [_text(r) for r in re.findall(r"<tr>.*?</tr>", html.split("<tbody>", 1)[-1], re.S)]
+    """Each body row's text, without its No. cell (the number the figure's marker carries)."""
+    rows = re.findall(r"<tr>.*?</tr>", html.split("<tbody>", 1)[-1], re.S)
+    return [_text(re.sub(r'^<tr><td class="sl-num">\d+</td>', "", r)) for r in rows]
 
 
 # ------------------------------------------------------------------ timeline explorer
@@ -125,6 +127,78 @@ def test_explorer_can_open_with_filters(tiny):
     assert "Showing 4 of 10" in _text(ex._repr_mimebundle_()["text/html"])  # the snapshot shows that view
     ex.reset_button.click()
     assert "Showing 10 of 10" in _text(ex.status.value)
+
+
+def test_every_phase_and_category_is_a_visible_checkbox_ticked_without_a_modifier():
+    ex = widgets.TimelineExplorer()
+    events = load("events")
+    assert [b.description for b in ex.category.boxes] == sorted(set(events["category"]))  # all 8, none scrolled away
+    assert len(ex.category.boxes) == 8 and all(isinstance(b, widgets.timeline_explorer.W.Checkbox) for b in ex.category.boxes)
+    assert [b.description for b in ex.phase.boxes] == ["background", "pre-summit", "summit-day", "aftermath"]
+    # Two phases by two plain clicks (ticks), as a teacher would at the projector.
+    ex.phase.boxes[1].value = True
+    ex.phase.boxes[2].value = True
+    assert ex.phase.value == ("pre-summit", "summit-day")
+    want = int(events["phase"].isin(["pre-summit", "summit-day"]).sum())
+    assert f"Showing {want} of {len(events)} events (phase pre-summit or summit-day)" in _text(ex.status.value)
+    # Python sets the value: the boxes follow; Reset clears them all.
+    ex.category.value = ("protest", "nuclear")
+    assert ex.category.value == ("nuclear", "protest")  # the order of the options
+    assert [b.description for b in ex.category.boxes if b.value] == ["nuclear", "protest"]
+    ex.reset_button.click()
+    assert not any(b.value for b in ex.phase.boxes + ex.category.boxes)
+    with pytest.raises(Exception, match="Category: no option 'sport'"):
+        ex.category.value = ("sport",)
+
+
+def test_markers_carry_the_numbers_of_the_tables_no_column(explorer):
+    explorer.phase.value = ("pre-summit", "aftermath")
+    numbers = re.findall(r'<td class="sl-num">(\d+)</td>', explorer.table.value)
+    assert numbers == [str(n) for n in range(1, len(numbers) + 1)] and len(numbers) == 4
+    titles = re.findall(r"<title>No\. (\d+), ([^<]*)</title>", explorer.figure.value)
+    rows = _rows(explorer.table.value)
+    # every event of the table is drawn once, under its own number, and its title names it
+    assert sorted(n for n, _ in titles) == numbers
+    for n, title in titles:
+        assert title.split(": ", 1)[1] in rows[int(n) - 1]  # both escaped alike
+    labels = re.findall(r'font-weight="bold">([\d, –]+)</text>', explorer.figure.value)
+    assert sorted(labels) == numbers  # a number label on each marker
+    assert "number: the No. column of the table" in explorer.figure.value  # the legend says so
+
+
+def test_month_only_events_are_spread_in_their_month_band(explorer):
+    explorer.phase.value = ("pre-summit",)
+    svg = explorer.figure.value
+    assert re.search(r"<rect [^>]*><title>Aug 2025: 1 event dated only to this period \(No\. 1\)</title>", svg)
+    assert "their place inside the band is not a date" in svg  # said to a screen reader too
+    assert "shaded band" in svg
+
+
+def test_the_clock_axis_marks_midnight_and_names_the_new_day(explorer):
+    explorer.phase.value = ("summit-day",)
+    local = explorer.figure.value
+    assert "midnight" not in local and "15 Aug 2025" in local  # 10:22–14:10 in Anchorage: one day
+    explorer.zone.value = "Moscow"  # 21:22 on 15 Aug to 01:10 on 16 Aug
+    svg = explorer.figure.value
+    assert "midnight: 16 Aug 2025 begins" in svg and 'stroke-dasharray="6 4"' in svg
+    assert ">16 Aug</text>" in svg and ">00:00</text>" in svg
+    assert "Time of day (Moscow), 15–16 Aug 2025; the dashed line is midnight" in svg
+    assert "The clock passes midnight: 16 Aug 2025 begins at the dashed line." in svg
+
+
+def test_dates_read_the_same_in_every_locale(explorer):
+    assert _text(explorer.dates_text.value) == "Days chosen: 1 Jan 2014 to 30 Sep 2025"
+    explorer.start.value = dt.date(2025, 8, 9)
+    assert _text(explorer.dates_text.value) == "Days chosen: 9 Aug 2025 to 30 Sep 2025"
+    assert "(from 9 Aug 2025)" in _text(explorer.status.value)  # no 09/08/2025, no 08/09/2025
+    assert not re.search(r"\d+/\d+/\d+", explorer.dates_text.value + explorer.status.value + explorer.figure.value)
+
+
+def test_every_explorer_control_has_a_name(explorer):
+    named = [explorer.person, explorer.zone, explorer.start, explorer.end, explorer.reset_button,
+             *explorer.phase.boxes, *explorer.category.boxes]
+    assert all(w.description.strip() for w in named)
+    assert len({w.description for w in named}) == len(named)  # no two alike
 
 
 def test_event_table_keeps_precision_and_names_people(tiny):
@@ -285,3 +359,38 @@ def test_claims_explorer_quotes_the_opinion_pieces_words(tiny):
     assert "The opinion piece&#x27;s words" in head
     assert "“a signed agreement”; “ended with”" in ce.table.value
     assert "“a &lt;b&gt;triumph&lt;/b&gt;”" in ce.table.value  # quoted and escaped
+
+
+# ------------------------------------------------------------------ keyboard in JupyterLab
+
+_COMMAND_MODE = {".jp-Notebook.jp-mod-commandMode:not(.jp-mod-readWrite) :focus",
+                 "[data-jp-kernel-user]:not(.jp-mod-readWrite) :focus:not(:read-write)"}
+
+
+def test_notebook_one_key_shortcuts_skip_widget_controls():
+    """Every command-mode shortcut of the installed JupyterLab that fires on any focused element
+    (ArrowDown, A, D D, M, 0 0, …) is disabled and re-bound to skip focus inside a widget, in the
+    settings file the wheel installs and in the Lite site's overrides (ipywidgets issue 3912)."""
+    import json
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    schemas = Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
+    if not schemas.is_dir():
+        pytest.skip("JupyterLab is not installed here (the lab extra)")
+    defaults = {(s["command"], tuple(s["keys"]), s["selector"])
+                for f in schemas.rglob("*.json")
+                for s in json.loads(f.read_text(encoding="utf-8")).get("jupyter.lab.shortcuts", [])
+                if s.get("selector") in _COMMAND_MODE and any(s.get("keys", [])) and not s.get("disabled")}
+    assert len(defaults) >= 30  # arrows, letters, D D, 0 0, …
+    ours = json.loads((root / "deploy" / "jupyterlab" / "overrides.d" / "summit_lessons.json").read_text(encoding="utf-8"))
+    lite = json.loads((root / "deploy" / "jupyterlite" / "overrides.json").read_text(encoding="utf-8"))
+    block = ours["@jupyterlab/shortcuts-extension:shortcuts"]["shortcuts"]
+    assert lite["@jupyterlab/shortcuts-extension:shortcuts"]["shortcuts"] == block
+    disabled = {(s["command"], tuple(s["keys"]), s["selector"]) for s in block if s.get("disabled")}
+    rebound = {(s["command"], tuple(s["keys"]), s["selector"]) for s in block if not s.get("disabled")}
+    assert defaults <= disabled
+    assert {(c, k, sel + ":not(.jupyter-widgets *)") for c, k, sel in defaults} <= rebound
+    installed = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "summit_lessons.json"
+    assert installed.is_file() and json.loads(installed.read_text(encoding="utf-8")) == ours  # the install put it there

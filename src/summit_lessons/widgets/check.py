@@ -7,6 +7,7 @@ Grading is :func:`summit_lessons.quizzes.grade`, so it can be tested without wid
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Iterable
 
 import ipywidgets as W
@@ -15,6 +16,10 @@ from .._html import esc
 from .tables import _Snapshot
 
 __all__ = ["AnswerCheck", "CheckSet"]
+
+#: Seconds after Enter in which a change of the box's text is the typed text arriving late (see
+#: ``_on_value``), not the learner typing again: nobody reads feedback and types that fast.
+LATE_TEXT_SECONDS = 1.0
 
 _BLANK = ('<span class="sl-answer-line" style="display:inline-block;min-width:18em;'
           'border-bottom:1px solid #555;height:1.2em;vertical-align:bottom"></span>')
@@ -47,15 +52,27 @@ class AnswerCheck(_Snapshot, W.VBox):
         self.feedback.add_class("sl-feedback")
         self.check_button.on_click(lambda _b: self.check())
         self.field.on_msg(self._on_field_msg)
+        self.field.observe(self._on_value, names="value")
+        self._submitted_at: float | None = None
         super().__init__([self.prompt, W.HBox([self.field, self.check_button]), self.feedback], **kwargs)
         self.add_class("sl-check")
 
     def _on_field_msg(self, _field: W.Text, content: dict[str, Any], _buffers: Any) -> None:
         if content.get("event") == "submit":  # Enter in the box
             self.check()
+            self._submitted_at = time.monotonic()  # after check(), which clears it
+
+    def _on_value(self, _change: dict[str, Any]) -> None:
+        # ipywidgets sends the box's text as state updates, one in flight at a time (the rest wait
+        # for the kernel), but the "submit" of Enter at once: typed fast, the last keys can reach
+        # Python after Enter, which then graded a shorter text. Grade again when the rest arrives.
+        if self._submitted_at is not None and time.monotonic() - self._submitted_at < LATE_TEXT_SECONDS:
+            self._submitted_at = None
+            self.check()
 
     def check(self, text: str | None = None) -> bool | None:
         """Grade ``text`` (default: what is in the box) and show the feedback; True/False, None if unreadable."""
+        self._submitted_at = None
         if text is not None:
             self.field.value = text
         text = self.field.value

@@ -1,227 +1,80 @@
-"""The timeline explorer: filters, a clock choice and an SVG figure of the events."""
+"""The timeline explorer: filters, a clock choice and a numbered SVG figure of the events.
+
+Built for a projector and for a keyboard: every phase and category is a checkbox (all visible, no
+Ctrl-click), the dates read "15 Aug 2025" whatever the browser's locale, and every control has a
+visible label that is also its accessible name. The status line is a live region (``role=status``).
+"""
 from __future__ import annotations
 
-from typing import Any, Sequence
+import datetime as dt
+from typing import Any, Iterable, Sequence
 
 import ipywidgets as W
 import numpy as np
 import pandas as pd
+import traitlets
 
 from .. import timeline as tl
 from .._html import LIVE_NOTE, esc, table
 from ..loader import load
 from .tables import _LIVE_CSS, _Snapshot
+from .timeline_figure import LOCAL, PHASES, SYMBOLS, Marks, day_text, legend_html, svg, timeline_svg
 
-__all__ = ["TimelineExplorer", "timeline_svg", "PHASES", "LOCAL"]
+__all__ = ["TimelineExplorer", "Choices", "timeline_svg", "PHASES", "LOCAL"]
 
-#: Phases in story order, with the marker shape and colour that stand for each (never colour alone:
-#: each phase also has its own shape and its lane is labelled in words).
-PHASES: dict[str, tuple[str, str]] = {
-    "background": ("circle", "#0072B2"),
-    "pre-summit": ("square", "#E69F00"),
-    "summit-day": ("diamond", "#D55E00"),
-    "aftermath": ("triangle", "#009E73"),
-}
-#: The time-zone choice that shows each event in the local time the source gives.
-LOCAL = "Local time of the event"
+#: Projector-sized controls: larger checkboxes and text. Scoped to the explorer.
+_EXPLORER_CSS = ("<style>.sl-timeline-explorer .sl-choices .widget-checkbox{width:auto;margin-right:1.1em}"
+                 ".sl-timeline-explorer .sl-choices input[type=checkbox]{width:1.1em;height:1.1em;margin:0 .35em 0 0;"
+                 "vertical-align:middle}.sl-timeline-explorer .sl-choices .widget-label-basic{display:flex;align-items:center}"
+                 ".sl-timeline-explorer .sl-choices{flex-flow:row wrap;align-items:center}"
+                 ".sl-timeline-explorer .sl-group-name{font-weight:600;min-width:6.5em}"
+                 ".sl-timeline-explorer :focus-visible{outline:3px solid #1a5fb4;outline-offset:1px}</style>")
 
 
-# ---------------------------------------------------------------------------- timeline figure
+class Choices(W.HBox):
+    """Several options as checkboxes, all visible; ``value`` is the tuple of the ticked ones.
 
-_W, _LANE, _TOP, _LEFT, _RIGHT = 760, 44, 34, 118, 24
-_TRACK = 12  # vertical step between stacked period bars in one lane
-
-
-def _marker(shape: str, x: float, y: float, colour: str, hollow: bool, label: str) -> str:
-    fill = "#ffffff" if hollow else colour
-    style = f'fill="{fill}" stroke="{"#000000" if not hollow else colour}" stroke-width="{2.2 if hollow else 1.2}"'
-    title = f"<title>{esc(label)}</title>"
-    if shape == "circle":
-        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6.5" {style}>{title}</circle>'
-    if shape == "square":
-        return f'<rect x="{x - 6:.1f}" y="{y - 6:.1f}" width="12" height="12" {style}>{title}</rect>'
-    if shape == "diamond":
-        pts = f"{x:.1f},{y - 8:.1f} {x + 8:.1f},{y:.1f} {x:.1f},{y + 8:.1f} {x - 8:.1f},{y:.1f}"
-        return f'<polygon points="{pts}" {style}>{title}</polygon>'
-    pts = f"{x:.1f},{y - 7.5:.1f} {x + 7.5:.1f},{y + 6:.1f} {x - 7.5:.1f},{y + 6:.1f}"
-    return f'<polygon points="{pts}" {style}>{title}</polygon>'
-
-
-def _ticks(lo: float, hi: float, mode: str) -> list[tuple[float, str]]:
-    """Tick positions (in the axis unit) and labels: hours for one day, months otherwise."""
-    if mode == "hours":
-        step = 1 if hi - lo <= 8 else 2
-        return [(float(h), f"{h % 24:02d}:00") for h in range(int(np.ceil(lo)), int(hi) + 1) if h % step == 0]
-    if mode == "years":
-        years = pd.date_range(f"{pd.Timestamp(lo, unit='D').year}-01-01", pd.Timestamp(hi, unit="D"), freq="YS")
-        ystep = max(1, int(np.ceil(len(years) / 4)))
-        return [(_days(t), f"{t:%Y}") for t in years[::ystep] if lo <= _days(t) < hi]
-    first = pd.Timestamp(lo, unit="D").to_period("M").to_timestamp()
-    months = pd.date_range(first, pd.Timestamp(hi, unit="D"), freq="MS")
-    step = max(1, int(np.ceil(len(months) / 8)))
-    if step > 6:
-        years = pd.date_range(f"{first.year}-01-01", pd.Timestamp(hi, unit="D"), freq="YS")
-        ystep = max(1, int(np.ceil(len(years) / 8)))
-        return [(_days(t), f"{t:%Y}") for t in years[::ystep] if lo <= _days(t) <= hi]
-    return [(_days(t), f"{t:%b %Y}") for t in months[::step] if lo <= _days(t) <= hi]
-
-
-def _days(t: Any) -> float:
-    """Days since 1970-01-01 (the figure's horizontal unit); a time zone, if any, is dropped."""
-    ts = pd.Timestamp(t)
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)
-    return (ts - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
-
-
-class _Marks:
-    """What the timeline figure needs of each event, computed once per explorer.
-
-    Re-filtering then only picks rows out of plain lists, which keeps a redraw to a few
-    milliseconds instead of a pandas pass per click.
+    A drop-in for ``SelectMultiple`` where a choice must be visible and picked without a
+    modifier key: set ``value`` from Python or tick boxes, and observers of ``value`` hear both.
+    Nothing ticked means "no filter". ``value`` keeps the order of ``options``.
     """
 
-    def __init__(self, events: pd.DataFrame):
-        first, last = tl.period_bounds(events) if len(events) else (events["date"], events["date"])
-        self.phase = list(events["phase"])
-        self.dates = [tl.date_label(r) for _, r in events.iterrows()]
-        self.label = [f"{d}: {t}" for d, t in zip(self.dates, events["title"])]
-        self.day_precise = [p == "day" for p in events["date_precision"]]
-        self.day = [d.toordinal() if hasattr(d, "toordinal") else None for d in events["date"]]
-        self.first = [_days(d) for d in first]
-        self.end = [_days(d) + 1 for d in last]  # a period runs to the end of its last day
-        self.utc = list(events["timestamp_utc"])
-        self.local = list(events["timestamp"])
-        self.approx = [bool(a) for a in events["time_approx"]] if "time_approx" in events else [False] * len(events)
-        self._hours: dict[str, list[float | None]] = {}
+    value = traitlets.Tuple()
 
-    def hours(self, zone: str) -> list[float | None]:
-        """Each timed event's clock time in ``zone`` (hours after midnight of the first one's day)."""
-        if zone not in self._hours:
-            name = tl.ZONES.get(zone)
-            stamps = [None if pd.isna(u) else (u.tz_convert(name) if name else loc) for u, loc in zip(self.utc, self.local)]
-            self._hours[zone] = [None if t is None else t.toordinal() * 24 + t.hour + t.minute / 60 for t in stamps]
-        return self._hours[zone]
+    def __init__(self, options: Iterable[str], description: str, **kwargs: Any):
+        self.options = tuple(options)
+        self.description = description
+        self._syncing = False
+        # The group's name is text before the boxes; each box is named by its own label (a native
+        # <label> around the <input>), so Tab reaches every box and Space ticks it.
+        self.boxes = [W.Checkbox(value=False, description=o, indent=False, layout=W.Layout(width="auto"))
+                      for o in self.options]
+        name = W.HTML(f'<span class="sl-group-name">{esc(description)}:</span>')
+        super().__init__([name, *self.boxes], **kwargs)
+        self.add_class("sl-choices")
+        for box in self.boxes:
+            box.observe(self._from_boxes, names="value")
 
+    @traitlets.validate("value")
+    def _valid(self, proposal: dict[str, Any]) -> tuple[str, ...]:
+        wanted = tuple(proposal["value"])
+        unknown = [v for v in wanted if v not in self.options]
+        if unknown:
+            raise traitlets.TraitError(f"{self.description}: no option {unknown[0]!r} (options: {', '.join(self.options)})")
+        return tuple(o for o in self.options if o in wanted)
 
-def timeline_svg(events: pd.DataFrame, zone: str = LOCAL) -> str:
-    """An accessible SVG timeline of ``events`` (ordered, as from :class:`timeline.EventIndex`).
+    @traitlets.observe("value")
+    def _to_boxes(self, change: dict[str, Any]) -> None:
+        self._syncing = True
+        try:
+            for o, box in zip(self.options, self.boxes):
+                box.value = o in change["new"]
+        finally:
+            self._syncing = False
 
-    One lane per phase, labelled in words; each phase has its own marker shape and colour. A
-    day-precision event is a marker; a month or longer period is a bar over the whole period, so
-    the figure keeps the precision of the source. When every event is on one day and has a time,
-    the axis is that day's clock in ``zone``.
-    """
-    marks = _Marks(events)
-    return _svg(marks, list(range(len(events))), zone)
-
-
-def _svg(marks: _Marks, rows: list[int], zone: str) -> str:
-    if not rows:
-        return (f'<svg class="sl-timeline-svg" role="img" viewBox="0 0 {_W} 80" width="{_W}" height="80" '
-                'aria-label="Empty timeline: no event matches the filters."><text x="20" y="44" '
-                'font-size="15">No event matches the filters.</text></svg>')
-    present = {marks.phase[i] for i in rows}
-    lanes = [p for p in PHASES if p in present]
-    hours = marks.hours(zone)
-    timed = [i for i in rows if hours[i] is not None]
-    one_day = len({marks.day[i] for i in rows}) == 1 and all(marks.day_precise[i] for i in rows) and bool(timed)
-    if one_day:
-        shown = timed
-        base = 24 * int(min(hours[i] for i in shown) // 24)
-        xs0 = [hours[i] - base for i in shown]
-        xs1 = xs0
-        lo, hi = min(xs0) - 0.5, max(xs0) + 0.5
-        mode = "hours"
-        axis_label = f"Time of day ({zone if zone in tl.ZONES else 'local time of each event'})"
-    else:
-        shown = rows
-        xs0 = [marks.first[i] for i in shown]
-        xs1 = [marks.end[i] for i in shown]
-        lo, hi = min(xs0), max(xs1)
-        pad = max((hi - lo) * 0.02, 3)
-        lo, hi = lo - pad, hi + pad
-        mode = "months"
-        axis_label = "Date (a bar: the source gives only a month, a year or a period)"
-    plot_w = _W - _LEFT - _RIGHT
-    # Years of background and months of 2025 do not fit one linear scale: when the events span
-    # more than 18 months, the years before the latest one get a narrow segment of their own,
-    # set off by a break mark and named in the axis label.
-    latest_year = int(pd.Timestamp(max(xs0), unit="D").year) if mode == "months" else 0
-    split = _days(pd.Timestamp(year=latest_year, month=1, day=1)) if mode == "months" else None
-    broken = split is not None and hi - lo > 548 and lo < split - 30
-    left_w = plot_w * 0.24 if broken else 0.0
-    gap = 14.0 if broken else 0.0
-
-    def x(v: float) -> float:
-        if broken and v < split:
-            return _LEFT + (v - lo) / (split - lo) * left_w
-        a = split if broken else lo
-        return _LEFT + left_w + gap + (v - a) / max(hi - a, 1e-9) * (plot_w - left_w - gap)
-
-    if broken:
-        axis_label = (f"Date. At the break (//) the scale changes: years before {latest_year} are drawn narrower.\n"
-                      "A bar: the source gives only a month, a year or a period.")
-    # Period bars that overlap in one lane (several month-only rows of August, say) each get a
-    # track of their own, in time order from the top, so they never merge into one long bar.
-    is_bar = [mode == "months" and (not marks.day_precise[i] or b - a > 1) for i, a, b in zip(shown, xs0, xs1)]
-    track: list[int] = [0] * len(shown)
-    ends: dict[str, list[float]] = {}
-    for k, (i, a, b) in enumerate(zip(shown, xs0, xs1)):
-        if not is_bar[k]:
-            continue
-        lane_ends = ends.setdefault(marks.phase[i], [])
-        # A bar that starts where another ends (September after August) also takes a new track:
-        # side by side on one line, consecutive months would read as one long period.
-        t = next((n for n, e in enumerate(lane_ends) if x(a) > e + 4), len(lane_ends))
-        if t == len(lane_ends):
-            lane_ends.append(0.0)
-        lane_ends[t] = x(b)
-        track[k] = t
-    heights = [_LANE + _TRACK * max(len(ends.get(p, [])) - 1, 0) for p in lanes]
-    tops = [_TOP + sum(heights[:n]) for n in range(len(lanes))]
-    height = _TOP + sum(heights) + 68
-    parts = []
-    for i, lane in enumerate(lanes):
-        y = tops[i] + _LANE / 2
-        parts.append(f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#bbbbbb" stroke-width="1"/>')
-        parts.append(f'<text x="{_LEFT - 10}" y="{y + 5:.1f}" text-anchor="end" font-size="13">{esc(lane)}</text>')
-    axis_y = _TOP + sum(heights) + 4
-    parts.append(f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{axis_y}" y2="{axis_y}" stroke="#333333"/>')
-    ticks = (_ticks(lo, split, "years") + _ticks(split, hi, "months")) if broken else _ticks(lo, hi, mode)
-    if broken:
-        bx = _LEFT + left_w + gap / 2
-        parts.append(f'<text x="{bx:.1f}" y="{axis_y + 5}" text-anchor="middle" font-size="14" font-weight="bold">//</text>')
-    for v, label in ticks:
-        if not _LEFT <= x(v) <= _W - _RIGHT - 12:  # a label half outside the figure would be cut
-            continue
-        parts.append(f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{axis_y}" y2="{axis_y + 5}" stroke="#333333"/>'
-                     f'<text x="{x(v):.1f}" y="{axis_y + 19}" text-anchor="middle" font-size="12">{esc(label)}</text>')
-    for k, line in enumerate(axis_label.split("\n")):
-        parts.append(f'<text x="{_LEFT}" y="{axis_y + 38 + 16 * k}" font-size="12.5">{esc(line)}</text>')
-    counts: dict[str, int] = {}
-    for k, (i, a, b) in enumerate(zip(shown, xs0, xs1)):
-        phase = marks.phase[i]
-        y = tops[lanes.index(phase)] + _LANE / 2
-        shape, colour = PHASES[phase]
-        counts[phase] = counts.get(phase, 0) + 1
-        if is_bar[k]:
-            yb = y + _TRACK * track[k]
-            parts.append(f'<rect x="{x(a) + 1:.1f}" y="{yb - 4:.1f}" width="{max(x(b) - x(a) - 2, 3):.1f}" height="8" fill="#ffffff" '
-                         f'stroke="{colour}" stroke-width="2" opacity="0.9"><title>{esc(marks.label[i])}</title></rect>')
-        else:
-            parts.append(_marker(shape, x(a), y, colour, marks.approx[i] and mode == "hours", marks.label[i]))
-    desc = (f"Timeline of {len(shown)} event{'s' if len(shown) != 1 else ''} from {marks.dates[shown[0]]} to "
-            f"{marks.dates[shown[-1]]}; " + ", ".join(f"{counts.get(p, 0)} {p}" for p in lanes) + ".")
-    if one_day and len(shown) < len(rows):
-        desc += (f" {len(rows) - len(shown)} more on this day have no time in the source (time not given): they are "
-                 "not drawn, and the table lists them in their place in the order.")
-    stacked = max((len(e) for e in ends.values()), default=0)
-    if stacked > 1:
-        desc += " Period bars that overlap are stacked, one per event, in time order from the top."
-    return (f'<svg class="sl-timeline-svg" role="img" viewBox="0 0 {_W} {height}" width="{_W}" height="{height}" '
-            f'aria-label="{esc(desc)}" font-family="DejaVu Sans, sans-serif">'
-            f'<desc>{esc(desc)}</desc>{"".join(parts)}</svg>')
+    def _from_boxes(self, _change: dict[str, Any]) -> None:
+        if not self._syncing:
+            self.value = tuple(o for o, box in zip(self.options, self.boxes) if box.value)
 
 
 def _source_label(title: str, kind: str, origin: str) -> str:
@@ -229,13 +82,6 @@ def _source_label(title: str, kind: str, origin: str) -> str:
     if origin == "seed":
         return {"encyclopedia": "Reference article", "opinion": "Opinion piece"}.get(kind, title)
     return f"{title} (outside source)"
-
-
-def _legend_html() -> str:
-    items = "".join(f'<li><span aria-hidden="true" style="color:{c}">{ {"circle": "●", "square": "■", "diamond": "◆", "triangle": "▲"}[s] }</span> {esc(p)}</li>'
-                    for p, (s, c) in PHASES.items())
-    return ('<ul class="sl-legend" style="list-style:none;padding:0;margin:0.2em 0;display:flex;gap:0.2em 1.2em;flex-wrap:wrap">'
-            f"{items}<li>▭ bar: month or period only</li><li>hollow: approximate time</li></ul>")
 
 
 # ---------------------------------------------------------------------------- timeline explorer
@@ -267,16 +113,19 @@ class TimelineExplorer(_Snapshot, W.VBox):
         else:  # an empty selection (e.g. a filter that matched nothing) opens as "no events"
             self._bounds = (None, None)
 
-        self.phase = W.SelectMultiple(options=phases, rows=len(phases), description="Phase",
-                                      layout=W.Layout(width="auto"))
-        self.category = W.SelectMultiple(options=cats, rows=min(len(cats), 6), description="Category",
-                                         layout=W.Layout(width="auto"))
+        self.phase = Choices(phases, "Phase")
+        self.category = Choices(cats, "Category")
         self.person = W.Dropdown(options=[("Anyone", "")] + [(self._names.get(i, i), i) for i in ids],
                                  value="", description="Person")
-        self.start = W.DatePicker(value=self._bounds[0], description="From")
-        self.end = W.DatePicker(value=self._bounds[1], description="To")
-        self.zone = W.Dropdown(options=[LOCAL] + list(tl.ZONES), value=LOCAL, description="Clock")
-        self.reset_button = W.Button(description="Reset filters", tooltip="Show every event again")
+        # The browser draws a date box in its own locale's format (11/19/2025 or 19/11/2025); the
+        # line beside the boxes repeats the chosen days as "19 Nov 2025", which every class reads alike.
+        self.start = W.DatePicker(value=self._bounds[0], description="From", tooltip="First day to show")
+        self.end = W.DatePicker(value=self._bounds[1], description="To", tooltip="Last day to show")
+        self.dates_text = W.HTML()
+        self.dates_text.add_class("sl-dates-text")
+        self.zone = W.Dropdown(options=[LOCAL] + list(tl.ZONES), value=LOCAL, description="Clock",
+                               style={"description_width": "initial"}, layout=W.Layout(width="auto"))
+        self.reset_button = W.Button(description="Reset filters", tooltip="Show every event again, in local times")
         self.status = W.HTML()
         self.figure = W.HTML()
         self.table = W.HTML()
@@ -285,14 +134,14 @@ class TimelineExplorer(_Snapshot, W.VBox):
         self.table.add_class("sl-table-view")
         self._rows_cache: dict[str, list[str]] = {}
         self._timed_days = set(ev.loc[ev["timestamp_utc"].notna() & (ev["date_precision"] == "day"), "date"])
-        self._marks = _Marks(ev)
-        help_text = W.HTML("<p class=\"sl-help\">Select one or more phases or categories (Ctrl- or ⌘-click to "
-                           "pick several; none selected means all). The table lists every matching event "
-                           "with its sources.</p>")
-        controls = W.HBox([W.VBox([self.phase, self.category]),
-                           W.VBox([self.person, self.start, self.end, self.zone, self.reset_button])],
-                          layout=W.Layout(flex_flow="row wrap", grid_gap="1em"))
-        super().__init__([W.HTML(_LIVE_CSS), help_text, controls, self.status, self.figure, self.table], **kwargs)
+        self._marks = Marks(ev)
+        help_text = W.HTML("<p class=\"sl-help\">Tick phases or categories to show only those (none ticked: all). "
+                           "Each event has a number in the figure and in the table's No. column.</p>")
+        wrap = W.Layout(flex_flow="row wrap", align_items="center")
+        controls = W.VBox([self.phase, self.category,
+                           W.HBox([self.person, self.zone, self.reset_button], layout=wrap),
+                           W.HBox([self.start, self.end, self.dates_text], layout=wrap)])
+        super().__init__([W.HTML(_LIVE_CSS + _EXPLORER_CSS), help_text, controls, self.status, self.figure, self.table], **kwargs)
         self.add_class("sl-timeline-explorer")
         self.add_class("sl-live")
         # Starting filters (e.g. one phase) make a shorter first view, and a shorter printed snapshot.
@@ -358,7 +207,7 @@ class TimelineExplorer(_Snapshot, W.VBox):
         return f"{t.day} {t:%b %Y}, {approx}{t:%H:%M} {t.tzname()}"
 
     def _row(self, row: pd.Series, zone: str) -> str:
-        shape = {"circle": "●", "square": "■", "diamond": "◆", "triangle": "▲"}[PHASES.get(row["phase"], ("circle", ""))[0]]
+        shape = SYMBOLS[PHASES.get(row["phase"], ("circle", ""))[0]]
         people = ", ".join(self._names.get(p, p) for p in row["people"]) or "—"
         srcs = "; ".join(self._source_titles.get(s, s) for s in row["source_ids"])
         return (f"<tr><td>{esc(self._when(row, zone))}</td><td><span aria-hidden=\"true\">{shape}</span> "
@@ -374,9 +223,9 @@ class TimelineExplorer(_Snapshot, W.VBox):
         if f["person"]:
             parts.append("involving " + self._names.get(f["person"], f["person"]))
         if f["start"] is not None:
-            parts.append(f"from {f['start']:%d %b %Y}")
+            parts.append(f"from {day_text(f['start'])}")
         if f["end"] is not None:
-            parts.append(f"to {f['end']:%d %b %Y}")
+            parts.append(f"to {day_text(f['end'])}")
         return "; ".join(parts)
 
     def render(self, mask: np.ndarray, zone: str) -> tuple[str, str, str]:
@@ -393,15 +242,17 @@ class TimelineExplorer(_Snapshot, W.VBox):
             return "<p role=\"status\"><strong>No events</strong>: the table given to this explorer is empty.</p>", "", ""
         if n == 0:
             status = (f"<p role=\"status\"><strong>No event matches</strong> {esc(described)}. Remove a filter "
-                      "(select fewer items, or choose “Anyone”) or press <em>Reset filters</em>.</p>")
+                      "(untick a box, or choose “Anyone”) or press <em>Reset filters</em>.</p>")
             return status, "", ""
         status = (f"<p role=\"status\">Showing <strong>{n} of {total}</strong> events"
                   + (f" ({esc(described)})" if described else "") + f"; times in {esc(clock)}.</p>")
-        figure = _svg(self._marks, np.flatnonzero(mask).tolist(), zone) + _legend_html()
+        chosen = np.flatnonzero(mask).tolist()
+        figure = svg(self._marks, chosen, zone) + legend_html()
         rows = self._rows(zone)
-        picked = [rows[i] for i in np.flatnonzero(mask)]
-        tbl = table(f"The {n} matching events, in time order, with their sources",
-                    ["When", "Phase", "Category", "Event", "What happened", "People", "Sources"], [])
+        # The No. column: the numbers the figure's markers carry (1 = the first matching event).
+        picked = [f'<tr><td class="sl-num">{k}</td>' + rows[i][len("<tr>"):] for k, i in enumerate(chosen, 1)]
+        tbl = table(f"The {n} matching events, in time order, with their sources; No. is the number in the figure",
+                    ["No.", "When", "Phase", "Category", "Event", "What happened", "People", "Sources"], [])
         tbl = tbl.replace("<tbody></tbody>", "<tbody>" + "".join(picked) + "</tbody>")
         return status, figure, tbl
 
@@ -409,6 +260,11 @@ class TimelineExplorer(_Snapshot, W.VBox):
         """Redraw the status line, the figure and the table for the current filters."""
         status, figure, tbl = self.render(self._mask(), self.zone.value)
         self.status.value, self.figure.value, self.table.value = status, figure, tbl
+        self.dates_text.value = self._dates_line()
+
+    def _dates_line(self) -> str:
+        days = [day_text(d) if d is not None else "any day" for d in (self.start.value, self.end.value)]
+        return f'<span class="sl-dates-line">Days chosen: <strong>{days[0]}</strong> to <strong>{days[1]}</strong></span>'
 
     def snapshot_html(self) -> str:
         return ('<div class="sl-snapshot sl-timeline-snapshot">'
