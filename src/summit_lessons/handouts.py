@@ -31,7 +31,10 @@ from .locations import data_dir, package_dir
 __all__ = ["EDITIONS", "BuildError", "BuildReport", "build", "cache_key", "edition_notebook"]
 
 EDITIONS = ("student", "teacher")
-_LABELS = {"student": "Student edition", "teacher": "Teacher edition"}
+_LABELS = {"student": "Student edition", "teacher": "Teacher edition", "worksheet": "Worksheet"}
+#: Further pages of each lesson, beside the editions: the worksheet (with the student edition)
+#: and the one-page lesson plan (with the teacher edition); see :mod:`summit_lessons.worksheets`.
+FORMS = {"worksheet": "Worksheet", "plan": "Lesson plan"}
 _PKG = package_dir()
 TEMPLATES = _PKG / "templates"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -106,6 +109,7 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     code_visible = show_code or edition == "teacher"
     cells = []
     exercise = None  # the exercise the next answer cell belongs to
+    box = None  # the cell whose teacher-only box is open: consecutive cells of one kind share it
     for cell in nb.cells:
         tags = set(cell.metadata.get("tags", []))
         if "exercise" in tags:
@@ -118,10 +122,18 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
         cell.metadata.pop("jupyter", None)  # on paper nothing is collapsed: the box labels it
         if tags & HIDDEN_TAGS:
             kind = "solution" if "solution" in tags else "instructor"
-            label = "Solution (teacher edition only)" if kind == "solution" else "Instructor note (teacher edition only)"
-            cell.metadata["sl_box"] = {"kind": kind, "label": label}
+            if box is not None and box.metadata["sl_box"]["kind"] == kind:
+                box.metadata["sl_box"]["last"] = False  # the same box goes on: one label for the whole answer
+                cell.metadata["sl_box"] = {"kind": kind, "label": "", "first": False, "last": True}
+            else:
+                cell.metadata["sl_box"] = {"kind": kind, "label": _box_label(cell, kind), "first": True, "last": True}
+            box = cell
+        elif not (cell.cell_type == "code" and not code_visible and not cell.outputs):
+            box = None
         if cell.cell_type == "markdown" and "hint" in tags:
             cell.source = _hint_for_paper(cell.source)
+        elif cell.cell_type == "markdown":
+            cell.source = _NOTEBOOK_ONLY.sub(r'<span class="sl-screen-only">\1</span>', cell.source)
         if cell.cell_type == "code":
             cell.metadata.setdefault("transient", {})["remove_source"] = not code_visible
             if not code_visible and not cell.outputs:
@@ -131,6 +143,24 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
         cells.append(cell)
     nb.cells = cells
     return nb
+
+
+#: A sentence that tells a notebook user what to press: shown on screen, never printed (a pencil cannot press it).
+_NOTEBOOK_ONLY = re.compile(r"(?<![\w*])(In the notebook\b[^.\n]*(?:\n(?![-*\d\n])[^.\n]*)*\.)")
+#: The bold lead a solution or note starts with ("**Solution (one possible answer).**"): the box label says it.
+_BOX_LEAD = re.compile(r"^\s*(<!--.*?-->\s*)?\*\*(Solution|Instructor note)\b\s*(?:\(([^)]*)\))?\.?\*\*\s*", re.I)
+_BOX_NAMES = {"solution": "Solution", "instructor": "Instructor note"}
+
+
+def _box_label(cell: Any, kind: str) -> str:
+    """The words on a teacher-only box; a markdown cell's own bold lead moves into it (said once)."""
+    qualifier = ""
+    if cell.cell_type == "markdown":
+        m = _BOX_LEAD.match(cell.source)
+        if m and m.group(2).lower() == _BOX_NAMES[kind].lower():
+            qualifier = f", {m.group(3)}" if m.group(3) else ""
+            cell.source = (m.group(1) or "") + cell.source[m.end():]
+    return f"{_BOX_NAMES[kind]}{qualifier} (teacher edition only)"
 
 
 #: Answer lines on a printed worksheet when the exercise does not say (metadata
@@ -172,10 +202,23 @@ def _prepare_output(out: Any, edition: str) -> None:
         data["text/html"] = _ANSWER.sub("", data["text/html"])
     elif "text/html" in data:  # the teacher reads the answers without unfolding them, on screen and on paper
         data["text/html"] = data["text/html"].replace('<details class="sl-answer">', '<details class="sl-answer" open>')
+        if "sl-check-snapshot" in data["text/html"]:
+            data["text/html"] = _teacher_check(data["text/html"])
     for mime in ("image/png", "image/jpeg", "image/svg+xml"):
         if mime in data:
             alt = out.get("metadata", {}).get(mime, {}).get("alt", "")
             out.setdefault("metadata", {})["sl_alt"] = alt or "Figure: the text beside it gives its numbers."
+
+
+_CHECK_BLANK = re.compile(r"<p>Your answer: .*?</p>", re.S)
+_LIVE_NOTE = re.compile(r'<p class="sl-live-note">.*?</p>', re.S)
+
+
+def _teacher_check(snapshot: str) -> str:
+    """An answer check as the teacher needs it: what the student's notebook asks, without the
+    student's instructions and blank line (the solution follows it)."""
+    text = _LIVE_NOTE.sub("", _CHECK_BLANK.sub("", snapshot))
+    return text.replace("<strong>Check your answer.</strong>", "<strong>The notebook's answer check asks:</strong>")
 
 
 def _contrast(a: str, b: str) -> float:
@@ -250,15 +293,22 @@ def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) 
     missing = [k for k in REQUIRED_KEYS if k not in meta]
     if missing:
         raise BuildError(f"notebook metadata lacks {', '.join(missing)}")
-    prepared = edition_notebook(nb, edition, show_code)
+    form = edition
+    if form == "worksheet":  # the student edition, cut down to what a class works on
+        from .worksheets import worksheet_notebook
+
+        edition = "student"
+        prepared = worksheet_notebook(edition_notebook(nb, edition, False), meta["title"])
+    else:
+        prepared = edition_notebook(nb, edition, show_code)
     outside = outside_sources(meta.get("sources", []))
     sl = {
-        "title": meta["title"], "edition": edition, "edition_label": _LABELS[edition],
+        "title": meta["title"], "edition": edition, "edition_label": _LABELS[form], "form": form,
         "accurate_as_of": meta["accurate_as_of"], "accurate_as_of_text": _date_text(meta["accurate_as_of"]),
         "teaching_minutes": meta["teaching_minutes"], "exercise_minutes": meta["exercise_minutes"],
         "needs_h1": not any(c.cell_type == "markdown" and re.search(r"^# ", c.source, re.M) for c in prepared.cells),
         "code_css": _code_css() if (show_code or edition == "teacher") else "",
-        "page_css": page_css(f"{meta['title']} ({_LABELS[edition]})", meta["accurate_as_of"], outside=bool(outside)),
+        "page_css": page_css(f"{meta['title']} ({_LABELS[form]})", meta["accurate_as_of"], outside=bool(outside)),
         "credits_html": credits_html(meta["accurate_as_of"], outside=outside),
     }
     exporter = exporter or _exporter()
@@ -302,7 +352,9 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str], *, key: boo
 
     chosen = [e for e in EDITIONS if e in set(editions)]
     css = (TEMPLATES / "summit_handout" / "handout.css").read_text(encoding="utf-8")
-    lesson_map = lesson_map_html(metas=metas, link_suffix=None, handouts=[(e, _LABELS[e]) for e in chosen],
+    forms = [*(("worksheet",) if "student" in chosen else ()), *(("plan",) if "teacher" in chosen else ())]
+    lesson_map = lesson_map_html(metas=metas, link_suffix=None, handouts=[(e, _LABELS[e]) for e in chosen]
+                                 + [(f, FORMS[f]) for f in forms],
                                  caption="Lesson map: the lessons in reading order, with their handouts")
     latest = max((m["accurate_as_of"] for m in metas), default="")
     dated = f"<p>Accurate as of {_date_text(latest)} (the latest event in the sources).</p>" if latest else ""
@@ -566,7 +618,9 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
         return cache / f"{p.stem}-{key}-{edition}-{variant}.html" if cache else None
 
     keys = {p: cache_key(p, env_key) for p in paths}
-    todo = [p for p in paths if not all((c := cached_html(p, keys[p], e)) is not None and c.is_file() for e in editions)]
+    # The student edition comes with each lesson's worksheet, cached and exported like an edition.
+    forms = [*editions, *(["worksheet"] if "student" in editions else [])]
+    todo = [p for p in paths if not all((c := cached_html(p, keys[p], e)) is not None and c.is_file() for e in forms)]
     pages: dict[tuple[Path, str], str] = {}
     total = len(paths)
     for i, p in enumerate(paths, 1):
@@ -590,7 +644,7 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
             try:
                 for fut in futures:
                     p, nb, secs = fut.result()
-                    for e in editions:
+                    for e in forms:
                         pages[(p, e)] = export(nb, e, show_code, exporter)
                     report.executed.append(p.stem)
                     say(f"[{paths.index(p) + 1}/{total}] {p.stem}: executed in {secs:.1f} s, "
@@ -604,10 +658,10 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
     staging = Path(tempfile.mkdtemp(prefix=f".handouts-tmp-{os.getpid()}-", dir=out.resolve().parent))
     try:
         staging.chmod(0o755)  # mkdtemp makes it private; handouts are for sharing
-        for e in editions:
+        for e in forms:
             (staging / e).mkdir()
         for p in paths:
-            for e in editions:
+            for e in forms:
                 target = staging / e / f"{p.stem}.html"
                 if (p, e) in pages:
                     target.write_text(pages[(p, e)], encoding="utf-8")
@@ -678,14 +732,17 @@ def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]],
     key = "teacher" in editions
     if key:
         from .key import write_key
+        from .worksheets import write_plans
 
         write_key(staging / "key", paths, cache=cache)
+        write_plans(staging / "plan", paths)
     (staging / "index.html").write_text(index_html(metas, editions, key=key), encoding="utf-8")
     if pdf:
         from .pdf import PdfError, print_folder
 
+        forms = [(f, FORMS[f]) for f in FORMS if (staging / f).is_dir()]
         try:
-            print_folder(staging, metas, editions, paper=paper, progress=say)
+            print_folder(staging, metas, editions, paper=paper, progress=say, forms=forms)
         except PdfError as exc:
             raise BuildError(str(exc)) from None
 

@@ -8,8 +8,8 @@ document language when the page had none, the tab order of links) and drops ever
 builds of the same pages give the same bytes.
 
 A combined PDF (``student.pdf``, ``teacher.pdf``, the key) is printed as *one* HTML document: a
-contents page and every part after it, each part on its own named page with its title in the
-running footer, so the structure tree, the outline and "page N of M" cover the whole file.
+contents page and every part after it, each part from a new page, so the structure tree,
+the outline and "page N of M" cover the whole file.
 
 Sealed printing (issue 22): the page is served to Chromium from a made-up origin by the
 printer itself, and only files whose real path is inside the printer's folder are served.
@@ -293,29 +293,24 @@ def _part_body(part: Part, n: int, prefix: str) -> tuple[list[str], str]:
     body = re.sub(r'href="#([^"]+)"', lambda a: f'href="#p{n}-{a.group(1)}"', body)
     if prefix:
         body = _LOCAL_REF.sub(lambda a: f'{a.group(1)}="{posixpath.normpath(prefix + "/" + a.group(2))}"', body)
-    return styles, f'<div class="sl-part {classes}" style="page: sl-part-{n}">\n{body}\n</div>'
-
-
-def _css_string(text: str) -> str:
-    return '"' + "".join(c if c.isalnum() or c in " .,:;()-–'’" else f"\\{ord(c):x} " for c in text) + '"'
+    return styles, f'<div class="sl-part {classes}">\n{body}\n</div>'
 
 
 def combined_html(parts: Sequence[Part], title: str, intro: str, *, credits: str, page_css: str,
                   folder: Path) -> str:
     """One HTML document: a contents page (each part's first page and length), then every part.
 
-    Each part sits on pages of its own (a CSS named page), whose footer names the part;
-    ``page_css`` gives the whole file's margin boxes ("page N of M" counts the file's pages).
+    Each part starts on a new page; ``page_css`` gives the whole file's margin boxes (one title,
+    "page N of M" counting the file's pages). Chromium drops the unnamed ``@page`` rules on CSS
+    named pages, so a per-part footer title is not possible this way.
     """
     styles: list[str] = []
     bodies = []
-    named = []
     for n, p in enumerate(parts, 1):
         prefix = posixpath.relpath(p.html.parent.resolve().as_posix(), folder.resolve().as_posix())
         s, body = _part_body(p, n, "" if prefix == "." else prefix)
         styles += [x for x in s if x not in styles]
         bodies.append(body)
-        named.append(f"@page sl-part-{n} {{ @bottom-left {{ content: {_css_string(p.title)}; }} }}")
     def number(v: int) -> str:
         return str(v) if v else "–"
     rows = "\n".join(f'<tr><th scope="row">{html.escape(p.title)}</th><td>{number(p.start)}</td>'
@@ -326,13 +321,13 @@ def combined_html(parts: Sequence[Part], title: str, intro: str, *, credits: str
 {style}
 <style>
 {page_css}
-{chr(10).join(named)}
+.sl-part + .sl-part {{ break-before: page; page-break-before: always; }}
 .sl-contents table {{ width: 100%; table-layout: fixed; }}
 .sl-contents th[scope="col"]:nth-child(n+2), .sl-contents td {{ width: 7.5em; text-align: right; }}
 .sl-contents th[scope="row"] {{ overflow-wrap: anywhere; }}
 </style></head>
 <body class="sl-handout sl-combined">
-<div class="sl-part sl-contents" style="page: sl-contents">
+<div class="sl-part sl-contents">
 <main>
 <h1>{html.escape(title)}</h1>
 <p>{html.escape(intro)}</p>
