@@ -281,7 +281,8 @@ _LOCAL_REF = re.compile(r'\b(href|src)="(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^"]*)"
 def _part_body(part: Part, n: int, prefix: str) -> tuple[list[str], str]:
     """A part's style blocks (its own page margins left out) and its body as a section."""
     text = part.html.read_text(encoding="utf-8")
-    styles = [s for s in _STYLE.findall(text.split("</head>", 1)[0]) if "@top-left" not in s]
+    # Its own margin texts (the page_css block) give way to the combined file's.
+    styles = [s for s in _STYLE.findall(text.split("</head>", 1)[0]) if "@top-left { content:" not in s]
     m = _BODY.search(text)
     if m is None:
         raise PdfError(f"cannot combine {part.html.name}: it has no <body class=...>")
