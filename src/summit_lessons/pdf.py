@@ -218,14 +218,19 @@ def _finish(data: bytes, title: str, dest: Path, root: Path, lang: str = "en") -
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for page in pdf.pages:
             page.obj.Tabs = pikepdf.Name.S  # links in structure order (PDF/UA 7.18.3)
+            _mark_artifacts(pdf, page)
             for annot in page.obj.get("/Annots", []):
                 action = annot.get("/A")
                 uri = str(action.get("/URI", "")) if action is not None else ""
                 if uri.startswith(base):
                     # A link to a file of the same build, relative to this PDF, as on the HTML page.
                     path, _, frag = unquote(uri[len(base):]).partition("#")
-                    rel = posixpath.relpath(path or ".", here)
-                    action.URI = pikepdf.String(rel + (f"#{frag}" if frag else ""))
+                    uri = posixpath.relpath(path or ".", here) + (f"#{frag}" if frag else "")
+                    action.URI = pikepdf.String(uri)
+                if annot.get("/Subtype") == "/Link" and "/Contents" not in annot:
+                    # A description of every link for assistive technology (PDF/UA 7.18.5).
+                    where = uri or ("a place in this document" if "/Dest" in annot or action is not None else "")
+                    annot.Contents = pikepdf.String(f"Link to {where}" if where else "Link")
         root = pdf.Root
         if "/Lang" not in root:
             root.Lang = pikepdf.String(lang)
@@ -247,6 +252,53 @@ def _finish(data: bytes, title: str, dest: Path, root: Path, lang: str = "en") -
                  compress_streams=True, recompress_flate=False)
     os.replace(tmp, dest)
     return pages
+
+
+#: Operators that paint (text, images, paths): content a reader either reads or is told to skip.
+_PAINT = {"Tj", "TJ", "'", '"', "Do", "sh", "BI", "S", "s", "f", "F", "f*", "B", "B*", "b", "b*"}
+_BOUNDARY = {"BT", "ET", "q", "Q", "BDC", "BMC", "EMC"}
+
+
+def _mark_artifacts(pdf: Any, page: Any) -> None:
+    """Mark what Chromium prints outside its tags as artifacts (PDF/UA 7.1: nothing is left unmarked).
+
+    Chromium tags the page's content but not the page-margin boxes (the credit line, the title and
+    "page N of M"), which are decoration repeated on every page: each run of untagged painting is
+    wrapped in ``/Artifact BMC ... EMC``, without crossing a text object or a graphics-state block.
+    """
+    import pikepdf
+
+    ops = pikepdf.parse_content_stream(page)
+    out: list[Any] = []
+    run: list[Any] = []
+    depth = 0
+    changed = False
+
+    def flush() -> None:
+        nonlocal changed
+        if run and any(str(op) in _PAINT for _, op in run):
+            out.append(([pikepdf.Name.Artifact], pikepdf.Operator("BMC")))
+            out.extend(run)
+            out.append(([], pikepdf.Operator("EMC")))
+            changed = True
+        else:
+            out.extend(run)
+        run.clear()
+
+    for operands, op in ops:
+        name = str(op)
+        if depth == 0 and name not in _BOUNDARY:
+            run.append((operands, op))
+            continue
+        flush()
+        if name in ("BDC", "BMC"):
+            depth += 1
+        elif name == "EMC":
+            depth = max(0, depth - 1)
+        out.append((operands, op))
+    flush()
+    if changed:
+        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
 
 
 def write_pdf(printer: Printer, page: Path, dest: Path, title: str) -> int:
