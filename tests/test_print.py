@@ -155,7 +155,7 @@ def test_two_pdf_builds_give_the_same_bytes(printed):
     first = {p.relative_to(printed / "one"): p.read_bytes() for p in (printed / "one").rglob("*.pdf")}
     second = {p.relative_to(printed / "two"): p.read_bytes() for p in (printed / "two").rglob("*.pdf")}
     # index, 2 lessons x (student, teacher, worksheet, plan, key), key index, student.pdf, teacher.pdf
-    assert sorted(first) == sorted(second) and len(first) == 15
+    assert sorted(first) == sorted(second) and len(first) == 14
     assert [k for k in first if first[k] != second[k]] == []
 
 
@@ -375,7 +375,7 @@ def test_every_pdf_of_a_build_is_tagged_with_language_title_headings_figures_tab
 
     out = printed / "one"
     pdfs = sorted(out.rglob("*.pdf"))
-    assert len(pdfs) == 15
+    assert len(pdfs) == 14
     for pdf in pdfs:
         name = pdf.relative_to(out).as_posix()
         s = read(pdf)

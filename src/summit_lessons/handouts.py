@@ -124,6 +124,7 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
             kind = "solution" if "solution" in tags else "instructor"
             if box is not None and box.metadata["sl_box"]["kind"] == kind:
                 box.metadata["sl_box"]["last"] = False  # the same box goes on: one label for the whole answer
+                _box_label(cell, kind)  # its own bold lead goes too: the box's label has said it
                 cell.metadata["sl_box"] = {"kind": kind, "label": "", "first": False, "last": True}
             else:
                 cell.metadata["sl_box"] = {"kind": kind, "label": _box_label(cell, kind), "first": True, "last": True}
@@ -133,7 +134,7 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
         if cell.cell_type == "markdown" and "hint" in tags:
             cell.source = _hint_for_paper(cell.source)
         elif cell.cell_type == "markdown":
-            cell.source = _NOTEBOOK_ONLY.sub(r'<span class="sl-screen-only">\1</span>', cell.source)
+            cell.source = _screen_only_sentences(cell.source)
         if cell.cell_type == "code":
             cell.metadata.setdefault("transient", {})["remove_source"] = not code_visible
             if not code_visible and not cell.outputs:
@@ -145,8 +146,25 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     return nb
 
 
-#: A sentence that tells a notebook user what to press: shown on screen, never printed (a pencil cannot press it).
-_NOTEBOOK_ONLY = re.compile(r"(?<![\w*])(In the notebook\b[^.\n]*(?:\n(?![-*\d\n])[^.\n]*)*\.)")
+#: Words of a sentence that tells a notebook user what to press or run: shown on screen, never
+#: printed (a pencil cannot press it). A sentence about paper ("In a printed handout, ...") stays.
+_NOTEBOOK_ONLY = re.compile(r"\bIn\s+the\s+notebook\b|\*\*(?:Check|Try again|Reset all)\*\*|Shift\+Enter|\brun this cell\b")
+_PAPER = re.compile(r"^\W*(?:In a printed|On paper)\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(\s+)(?=[*A-Z])")
+
+
+def _screen_only_sentences(source: str) -> str:
+    """The notebook-only sentences of a markdown cell's plain paragraphs marked for screens only."""
+    paragraphs = re.split(r"(\n\s*\n)", source)
+    for i, para in enumerate(paragraphs):
+        if not _NOTEBOOK_ONLY.search(para) or re.match(r"\s*(?:[#|><-]|\d+\.)", para):
+            continue  # headings, tables, lists, quotes and HTML keep their own structure
+        parts = _SENTENCE_END.split(para)
+        for j in range(0, len(parts), 2):
+            if _NOTEBOOK_ONLY.search(parts[j]) and not _PAPER.match(parts[j]):
+                parts[j] = f'<span class="sl-screen-only">{parts[j]}</span>'
+        paragraphs[i] = "".join(parts)
+    return "".join(paragraphs)
 #: The bold lead a solution or note starts with ("**Solution (one possible answer).**"): the box label says it.
 _BOX_LEAD = re.compile(r"^\s*(<!--.*?-->\s*)?\*\*(Solution|Instructor note)\b\s*(?:\(([^)]*)\))?\.?\*\*\s*", re.I)
 _BOX_NAMES = {"solution": "Solution", "instructor": "Instructor note"}

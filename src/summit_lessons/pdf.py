@@ -207,14 +207,41 @@ class Printer:
 
 # ------------------------------------------------------------------ finishing with pikepdf
 
-def _finish(data: bytes, title: str, dest: Path, root: Path, lang: str = "en") -> int:
+_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.S)
+
+
+def _headings(page_html: str) -> list[str]:
+    """The text of every heading of an HTML page, in order, as a reader says it."""
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", "", m.group(2))).split()) for m in _HEADING.finditer(page_html)]
+
+
+def _fix_outline(pdf: Any, headings: Sequence[str]) -> None:
+    """Bookmarks worded as the headings: Chromium drops the space where a heading wraps
+    ("lessons:teacher edition"). Only when every bookmark matches its heading but for spaces."""
+    with pdf.open_outline() as outline:
+        items: list[Any] = []
+
+        def walk(level: Any) -> None:
+            for item in level:
+                items.append(item)
+                walk(item.children)
+        walk(outline.root)
+        squeeze = lambda t: "".join(t.split())  # noqa: E731
+        if len(items) == len(headings) and all(squeeze(i.title) == squeeze(h) for i, h in zip(items, headings)):
+            for item, text in zip(items, headings):
+                item.title = text
+
+
+def _finish(data: bytes, title: str, dest: Path, root: Path, lang: str = "en",
+            headings: Sequence[str] = ()) -> int:
     """Links made relative to ``dest``, the document's title, language and viewer preferences set,
     dates dropped; written beside ``dest`` and renamed into place. Returns the number of pages."""
     import io
 
     import pikepdf
 
-    base, here = ORIGIN + "/", dest.resolve().parent.relative_to(root).as_posix()
+    # Where the PDF sits, seen from the printed folder (a PDF may be written outside it).
+    base, here = ORIGIN + "/", os.path.relpath(dest.resolve().parent, root).replace(os.sep, "/")
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for page in pdf.pages:
             page.obj.Tabs = pikepdf.Name.S  # links in structure order (PDF/UA 7.18.3)
@@ -231,6 +258,8 @@ def _finish(data: bytes, title: str, dest: Path, root: Path, lang: str = "en") -
                     # A description of every link for assistive technology (PDF/UA 7.18.5).
                     where = uri or ("a place in this document" if "/Dest" in annot or action is not None else "")
                     annot.Contents = pikepdf.String(f"Link to {where}" if where else "Link")
+        if headings:
+            _fix_outline(pdf, headings)
         root = pdf.Root
         if "/Lang" not in root:
             root.Lang = pikepdf.String(lang)
@@ -307,7 +336,8 @@ def write_pdf(printer: Printer, page: Path, dest: Path, title: str) -> int:
     ``dest`` must be inside the printer's folder (its links are made relative to it).
     """
     data = printer.pdf_bytes(page)
-    return _finish(data, title, dest, printer.root or page.parent.resolve())
+    return _finish(data, title, dest, printer.root or page.parent.resolve(),
+                   headings=_headings(page.read_text(encoding="utf-8")))
 
 
 # ------------------------------------------------------------------ combined documents
@@ -378,6 +408,13 @@ def combined_html(parts: Sequence[Part], title: str, intro: str, *, credits: str
 .sl-contents table {{ width: 100%; table-layout: fixed; }}
 .sl-contents th[scope="col"]:nth-child(n+2), .sl-contents td {{ width: 7.5em; text-align: right; }}
 .sl-contents th[scope="row"] {{ overflow-wrap: anywhere; }}
+/* The credits under the contents in small print, so the contents stay one page. */
+@media print {{
+  .sl-contents .sl-credits {{ font-size: 7pt; line-height: 1.2; break-inside: auto; page-break-inside: auto; }}
+  .sl-contents .sl-credits h2 {{ font-size: 9pt; margin: 0.4em 0 0.1em; }}
+  .sl-contents .sl-credits p {{ margin: 0.15em 0; }}
+  .sl-contents .sl-credits-outside {{ columns: 3; column-gap: 4mm; margin: 0.1em 0; }}
+}}
 </style></head>
 <body class="sl-handout sl-combined">
 <div class="sl-part sl-contents">
@@ -428,11 +465,11 @@ def write_combined(printer: Printer, parts: Sequence[Part], dest: Path, title: s
     Returns the number of pages.
     """
     page = dest.with_name(f".{dest.stem}-combined.html")
-    data = b""
+    data, text = b"", ""
     try:
         for _ in range(4):
-            page.write_text(combined_html(parts, title, intro, credits=credits, page_css=page_css, folder=dest.parent),
-                            encoding="utf-8")
+            text = combined_html(parts, title, intro, credits=credits, page_css=page_css, folder=dest.parent)
+            page.write_text(text, encoding="utf-8")
             data = printer.pdf_bytes(page)
             starts = _top_level_starts(data)
             if len(starts) != len(parts) + 1:
@@ -453,7 +490,7 @@ def write_combined(printer: Printer, parts: Sequence[Part], dest: Path, title: s
             raise PdfError(f"cannot combine {dest.name}: its contents page does not settle")
     finally:
         page.unlink(missing_ok=True)
-    return _finish(data, title, dest, printer.root or page.parent.resolve())
+    return _finish(data, title, dest, printer.root or page.parent.resolve(), headings=_headings(text))
 
 
 # ------------------------------------------------------------------ a whole handout folder

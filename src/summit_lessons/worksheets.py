@@ -3,8 +3,8 @@
 The full handout is for reading; a class working through a 50-minute lesson needs far less paper.
 The **worksheet** holds the lesson's exercises with their hints and answer lines, the self-check,
 and only the tables and figures the exercises use: those the lesson names in its metadata
-(``summit_lessons.worksheet_cells``, cell ids), else those whose caption an exercise or hint
-quotes. The **lesson plan** is one page built from the lesson's metadata and instructor notes:
+(``summit_lessons.worksheet_cells``: cell ids, or ``ID:tables`` for a cell's tables without its
+figure), else those whose caption an exercise or hint quotes. The **lesson plan** is one page built from the lesson's metadata and instructor notes:
 aims, timing, the sequence of sections, the exercises, and the materials to hand out.
 """
 from __future__ import annotations
@@ -86,7 +86,16 @@ def worksheet_notebook(student: Any, title: str) -> Any:
 
     out = [md(f"# {title}\n\nThe exercises and the self-check of this lesson, with the tables and figures they "
               "use. The full handout has the whole lesson.", "worksheet-title")]
-    used = [c for c in cells[:first] if c.get("id") in wanted]
+    used = []
+    for c in cells[:first]:
+        if c.get("id") in wanted:
+            used.append(c)
+        elif f"{c.get('id')}:tables" in wanted:  # the cell's tables without its figure
+            c = copy.deepcopy(c)
+            c.outputs = [o for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+            for o in c.outputs:
+                o["data"] = {"text/html": o["data"]["text/html"]}
+            used.append(c)
     if used:
         out.append(md("## What the exercises use", "worksheet-uses"))
         out += used
