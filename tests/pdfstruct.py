@@ -46,10 +46,6 @@ class Structure:
                 f"lists {c['L']} (LI {c['LI']}); links {c['Link']}; bookmarks {len(self.outline)}")
 
 
-def _text(v: Any) -> str:
-    return str(v)
-
-
 def read(path: str | Path) -> Structure:
     import pikepdf
 

@@ -165,6 +165,8 @@ def _screen_only_sentences(source: str) -> str:
                 parts[j] = f'<span class="sl-screen-only">{parts[j]}</span>'
         paragraphs[i] = "".join(parts)
     return "".join(paragraphs)
+
+
 #: The bold lead a solution or note starts with ("**Solution (one possible answer).**"): the box label says it.
 _BOX_LEAD = re.compile(r"^\s*(<!--.*?-->\s*)?\*\*(Solution|Instructor note)\b\s*(?:\(([^)]*)\))?\.?\*\*\s*", re.I)
 _BOX_NAMES = {"solution": "Solution", "instructor": "Instructor note"}
