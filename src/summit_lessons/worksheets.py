@@ -173,7 +173,7 @@ def plan_page(path: Path) -> str:
 {css}
 @page {{ margin-left: 14mm; margin-right: 14mm; }}
 @media print {{
-  .sl-plan {{ font-size: 9.5pt; line-height: 1.3; }}
+  .sl-plan {{ font-size: 9pt; line-height: 1.25; }}
   .sl-plan h1 {{ font-size: 15pt; margin: 0 0 0.3em; }}
   .sl-plan h2 {{ font-size: 11pt; margin: 0.7em 0 0.2em; }}
   .sl-plan p, .sl-plan li {{ margin: 0.15em 0; }}
