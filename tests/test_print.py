@@ -1,10 +1,11 @@
 """Handouts on paper, checked in Debian's headless Chromium: worksheets, PDFs and the real lessons.
 
-The PDFs are read back with pypdf (page count, title, footer, credit line, text), the worksheet
-is looked at in print media (answer lines visible and sized, invisible on screen), and the real
-teacher edition of lesson 02 is printed and each page's ink measured with pdftoppm, so a page
-left half empty fails. Screenshots go to build/screenshots/ (worksheet-print.png,
-pdf-teacher-02-page-N.png, pdf-student-02-page-01.png).
+The PDFs are read back with pypdf (page count, title, footer, credit line, text) and pikepdf (the
+structure tree, language, title, bookmarks: tests/pdfstruct.py), the worksheet is looked at in print
+media (answer lines visible and sized, invisible on screen), and real pages are printed and each
+page's ink measured with pdftoppm, so a page left half empty fails. Screenshots go to
+build/screenshots/ (worksheet-print.png, pdf-teacher-02-page-N.png, pdf-student-02-page-01.png,
+half-empty-*.png when a page fails).
 """
 from __future__ import annotations
 
