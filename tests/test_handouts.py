@@ -47,7 +47,9 @@ def _pages(out: Path) -> list[Path]:
 def test_both_editions_and_the_index_are_written(built):
     names = [p.relative_to(built).as_posix() for p in _pages(built)]
     assert names == ["index.html", "key/01_alpha.html", "key/02_beta.html", "key/index.html",
-                     "student/01_alpha.html", "student/02_beta.html", "teacher/01_alpha.html", "teacher/02_beta.html"]
+                     "plan/01_alpha.html", "plan/02_beta.html",
+                     "student/01_alpha.html", "student/02_beta.html", "teacher/01_alpha.html", "teacher/02_beta.html",
+                     "worksheet/01_alpha.html", "worksheet/02_beta.html"]
 
 
 def test_nothing_is_loaded_from_the_network(built):
@@ -83,9 +85,15 @@ def test_teacher_edition_marks_solutions_and_notes_in_words(built):
     text = soup.get_text()
     for marker in ("SOLUTION-MARKER", "SOLUTION-CODE-MARKER", "INSTRUCTOR-MARKER", "QUIZ-ANSWER-MARKER"):
         assert marker in text, marker
-    labels = [b.find(class_="sl-box-label").get_text(strip=True) for b in soup.find_all(class_="sl-box")]
-    assert labels.count("Solution (teacher edition only)") == 2
-    assert labels.count("Instructor note (teacher edition only)") == 1
+    boxes = soup.find_all(class_="sl-box")
+    labels = [b.find(class_="sl-box-label").get_text(strip=True) for b in boxes]
+    # The markdown solution and the code solution after it share one box and one label, and the
+    # box says "Solution" once: the cell's own bold "Solution." lead moved into the label.
+    assert labels == ["Instructor note (teacher edition only)", "Solution (teacher edition only)"]
+    solution = boxes[1].get_text(" ", strip=True)
+    assert "SOLUTION-MARKER" in solution and "SOLUTION-CODE-MARKER" in solution
+    assert solution.lower().count("solution") == 1 + solution.lower().count("solution-")  # the label only
+    assert "Instructor note." not in boxes[0].get_text()
     assert "Teacher edition" in soup.find(class_="sl-banner").get_text()
 
 
@@ -192,7 +200,7 @@ def test_cli_builds_one_edition_with_code_shown(tmp_path, monkeypatch, capsys):
     assert cli.main(["handouts", "--out", str(out), "--edition", "student", "--show-code",
                      "--cache", str(tmp_path / "c")]) == 0
     printed = capsys.readouterr().out
-    assert "[1/2] 01_alpha: executed" in printed and "wrote 3 pages" in printed
+    assert "[1/2] 01_alpha: executed" in printed and "wrote 5 pages" in printed  # two lessons, the index, two worksheets
     assert not (out / "teacher").exists()
     text = _soup(out / "student" / "01_alpha.html").get_text()
     assert "import base64" in text and "SOLUTION-MARKER" not in text

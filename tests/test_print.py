@@ -1,10 +1,11 @@
 """Handouts on paper, checked in Debian's headless Chromium: worksheets, PDFs and the real lessons.
 
-The PDFs are read back with pypdf (page count, title, footer, credit line, text), the worksheet
-is looked at in print media (answer lines visible and sized, invisible on screen), and the real
-teacher edition of lesson 02 is printed and each page's ink measured with pdftoppm, so a page
-left half empty fails. Screenshots go to build/screenshots/ (worksheet-print.png,
-pdf-teacher-02-page-N.png, pdf-student-02-page-01.png).
+The PDFs are read back with pypdf (page count, title, footer, credit line, text) and pikepdf (the
+structure tree, language, title, bookmarks: tests/pdfstruct.py), the worksheet is looked at in print
+media (answer lines visible and sized, invisible on screen), and real pages are printed and each
+page's ink measured with pdftoppm, so a page left half empty fails. Screenshots go to
+build/screenshots/ (worksheet-print.png, pdf-teacher-02-page-N.png, pdf-student-02-page-01.png,
+half-empty-*.png when a page fails).
 """
 from __future__ import annotations
 
@@ -122,8 +123,12 @@ def test_combined_pdf_has_a_contents_page_and_bookmarks(printed):
     assert reader.metadata.title == "The Anchorage summit lessons: teacher edition"
     assert len(reader.pages) == 1 + sum(len(p.pages) for p in parts)
     titles = ["Alpha: a fixture lesson (Teacher edition)", "Beta: a second fixture lesson (Teacher edition)"]
-    assert [o.title for o in reader.outline] == ["Contents", *titles]
-    starts = [reader.get_destination_page_number(o) for o in reader.outline]
+    # One document: the bookmarks are its headings, each lesson's H1 at the top level, its sections below.
+    top = [o for o in reader.outline if not isinstance(o, list)]
+    assert [o.title for o in top] == ["The Anchorage summit lessons: teacher edition", "Alpha: a fixture lesson",
+                                      "Beta: a second fixture lesson"]
+    assert any(isinstance(o, list) and "Exercise 1: describe the figure" in str(o) for o in reader.outline)
+    starts = [reader.get_destination_page_number(o) for o in top]
     assert starts == [0, 1, 1 + len(parts[0].pages)]
     contents = _text(reader.pages[0])
     assert "Contents" in contents and "CC BY-SA 4.0" in contents
@@ -136,9 +141,11 @@ def test_combined_pdf_has_a_contents_page_and_bookmarks(printed):
     for i, page in enumerate(reader.pages, 1):
         assert f"page {i} of {total}" in _text(page), (i, _text(page)[-200:])
     second = _text(reader.pages[1 + len(parts[0].pages)])
-    assert "Beta: a second fixture lesson (Teacher edition)" in second
-    numbers = re.compile(r"page \d+ of \d+")
-    assert numbers.sub("", _text(reader.pages[1])) == numbers.sub("", _text(parts[0].pages[0]))  # else the same page
+    assert "Beta: a second fixture lesson" in second and "Teacher edition" in second
+    # Else the same page as the lesson's own PDF (the footer names the file, not the lesson).
+    numbers = re.compile(r"page \d+ of \d+|Alpha: a fixture lesson \(Teacher edition\)|"
+                         r"The Anchorage summit lessons: teacher edition")
+    assert numbers.sub("", _text(reader.pages[1])) == numbers.sub("", _text(parts[0].pages[0]))
 
 
 def test_two_pdf_builds_give_the_same_bytes(printed):
@@ -147,7 +154,8 @@ def test_two_pdf_builds_give_the_same_bytes(printed):
     build(printed / "two", notebooks=LESSONS, cache_dir=printed / "cache", progress=None, pdf=True)
     first = {p.relative_to(printed / "one"): p.read_bytes() for p in (printed / "one").rglob("*.pdf")}
     second = {p.relative_to(printed / "two"): p.read_bytes() for p in (printed / "two").rglob("*.pdf")}
-    assert sorted(first) == sorted(second) and len(first) == 10
+    # index, 2 lessons x (student, teacher, worksheet, plan, key), key index, student.pdf, teacher.pdf
+    assert sorted(first) == sorted(second) and len(first) == 14
     assert [k for k in first if first[k] != second[k]] == []
 
 
@@ -344,3 +352,198 @@ def test_printed_index_has_one_total_row_and_whole_file_names(real_handouts, tmp
     assert whole.index("Two accounts") < re.search(r"\bTotal \d+ \d+\b", whole).start(), "the total is not last"
     for stem in ("00_start_here", "05_two_accounts"):
         assert f"(student/{stem}.pdf)" in whole and f"(teacher/{stem}.pdf)" in whole, stem
+
+
+# ------------------------------------------------------------------ tagged PDFs (issue 18)
+
+
+def _html_of(pdf: Path, out: Path) -> list[Path]:
+    """The HTML pages a PDF of the build was printed from (several for a combined file)."""
+    if pdf.name in ("student.pdf", "teacher.pdf"):
+        return sorted((out / pdf.stem).glob("[0-9]*.html"))
+    if pdf.parent.name == "key" and pdf.stem == "index":
+        return sorted(pdf.parent.glob("[0-9]*.html"))
+    return [pdf.with_suffix(".html")]
+
+
+def test_every_pdf_of_a_build_is_tagged_with_language_title_headings_figures_tables_and_outline(printed):
+    """Each point of issue 18, on every PDF the build wrote, read back with pikepdf."""
+    import pikepdf
+    from bs4 import BeautifulSoup
+
+    from pdfstruct import read
+
+    out = printed / "one"
+    pdfs = sorted(out.rglob("*.pdf"))
+    assert len(pdfs) == 14
+    for pdf in pdfs:
+        name = pdf.relative_to(out).as_posix()
+        s = read(pdf)
+        assert s.marked and s.lang == "en" and s.display_doc_title, (name, s.summary())
+        assert s.title and not s.title.startswith(".print-"), (name, s.title)
+        with pikepdf.open(pdf) as doc, doc.open_metadata() as xmp:
+            assert xmp.get("dc:title") == s.title, name  # the title in the XMP too, as PDF/UA asks
+            assert "/CreationDate" not in doc.docinfo and "/ModDate" not in doc.docinfo, name
+        # Headings: an H1 first, no level skipped, and one bookmark per heading at its level.
+        levels = s.headings
+        assert levels and levels[0] == 1, (name, levels)
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), (name, levels)
+        assert [d + 1 for d, _ in s.outline] == levels, (name, s.outline, levels)
+        pages = [BeautifulSoup(h.read_text(encoding="utf-8"), "html.parser") for h in _html_of(pdf, out)]
+        combined = len(pages) > 1
+        if not combined:
+            assert s.counts["H1"] == 1, name
+        # Figures: every one with the same alternative text as the HTML.
+        html_alts = sorted(i["alt"] for p in pages for i in p.find_all("img"))
+        assert sorted(a or "" for a in s.figures) == html_alts, (name, s.figures, html_alts)
+        assert all(s.figures), name
+        # Tables: as many as the HTML has (plus the contents of a combined file), each with header cells.
+        html_tables = sum(len(p.find_all("table")) for p in pages) + (1 if pdf.parent == out and pdf.stem != "index" or
+                                                                      name == "key/index.pdf" else 0)
+        assert len(s.tables) == html_tables, (name, len(s.tables), html_tables)
+        assert all("TH" in cells for cells in s.tables), (name, s.tables)
+        # Lists as lists.
+        if any(p.find("main").find_all("li") for p in pages):
+            assert s.counts["L"] and s.counts["LI"], (name, s.summary())
+    combined = read(out / "student.pdf")
+    assert combined.counts["H1"] == 1 + len(LESSONS)  # the contents page, then each lesson
+    assert combined.figures and combined.tables
+
+
+def test_pdfs_stay_about_as_small_as_before(printed):
+    """Tagging adds a structure tree; the files stay in the size they had untagged (the fixture
+    lessons printed to 37-80 KB each before)."""
+    out = printed / "one"
+    sizes = {p.relative_to(out).as_posix(): p.stat().st_size for p in out.rglob("*.pdf")}
+    assert all(n < 150_000 for n in sizes.values()), sizes
+
+
+# ------------------------------------------------------------------ worksheets on paper (issue 18)
+
+
+def _pdf_text(pdf: Path) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(_text(p) for p in PdfReader(pdf).pages)
+
+
+@pytest.fixture(scope="module")
+def real_pdfs(real_handouts, tmp_path_factory) -> Path:
+    """Lesson 02's student, teacher and worksheet pages, every worksheet and lesson plan, printed."""
+    from summit_lessons.pdf import Printer, write_pdf
+
+    out = tmp_path_factory.mktemp("real-pdfs")
+    with Printer(_chromium(), "a4", root=real_handouts) as printer:
+        for sub in ("worksheet", "plan", "student", "teacher"):
+            (out / sub).mkdir()
+            for html in sorted((real_handouts / sub).glob("[0-9]*.html")):
+                if sub in ("student", "teacher") and html.stem != "02_summit_day":
+                    continue
+                pdf = real_handouts / sub / f".test-{html.stem}.pdf"
+                try:
+                    write_pdf(printer, html, pdf, html.stem)
+                    shutil.move(pdf, out / sub / f"{html.stem}.pdf")
+                finally:
+                    pdf.unlink(missing_ok=True)
+    return out
+
+
+def test_printed_student_02_has_one_answer_area_per_exercise_and_nothing_a_pencil_cannot_do(real_pdfs):
+    text = _pdf_text(real_pdfs / "student" / "02_summit_day.pdf")
+    exercises = re.findall(r"(?:Exercise \d+:|Closing task:)", text)
+    assert len(exercises) == 4, exercises
+    assert text.count("Your answer.") == len(exercises), text.count("Your answer.")  # the ruled lines
+    assert "Your answer:" not in text and "Check your answer" not in text  # no second area from the check
+    for notebook_only in ("Shift+Enter", "run this cell", "In the notebook", "press Check", "Try again"):
+        assert notebook_only not in text, notebook_only
+    assert "Your answer (letter):" in text  # the self-check still has its place for a letter
+
+
+def test_no_page_of_the_student_or_teacher_02_or_any_worksheet_is_left_half_empty(real_pdfs, tmp_path):
+    """Lesson 02's Exercise 1 once sat on a page 60% empty: the next exercise was kept whole."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pdfs = [real_pdfs / "student" / "02_summit_day.pdf", real_pdfs / "teacher" / "02_summit_day.pdf",
+            *sorted((real_pdfs / "worksheet").glob("*.pdf"))]
+    for pdf in pdfs:
+        prefix = tmp_path / f"{pdf.parent.name}-{pdf.stem}"
+        shares = _ink_bottoms(pdf, prefix)
+        low = [i for i, s in enumerate(shares[:-1], 1) if s < 0.6]
+        for i in low:
+            shutil.copy(f"{prefix}-{i:0{len(str(len(shares)))}d}.png", SHOTS / f"half-empty-{prefix.name}-{i}.png")
+        assert low == [], f"{pdf.parent.name}/{pdf.name}: pages {low} end above 60% of the page: {shares}"
+
+
+def test_each_worksheet_takes_two_to_four_pages_and_each_lesson_plan_one(real_pdfs):
+    from pypdf import PdfReader
+
+    worksheets = sorted((real_pdfs / "worksheet").glob("*.pdf"))
+    plans = sorted((real_pdfs / "plan").glob("*.pdf"))
+    assert len(worksheets) == len(plans) == 6
+    pages = {p.stem: len(PdfReader(p).pages) for p in worksheets}
+    assert all(2 <= n <= 4 for n in pages.values()), pages
+    assert {p.stem: len(PdfReader(p).pages) for p in plans} == {p.stem: 1 for p in plans}
+    text = _pdf_text(real_pdfs / "worksheet" / "02_summit_day.pdf")
+    for wanted in ("Worksheet", "Name", "Exercise 1: the clock in Kyiv", "Closing task", "Self-check",
+                   "The summit day in five clocks", "Your answer (letter):"):
+        assert wanted in text, wanted
+    assert "The arrival at the base" not in text and "Key points" not in text  # the reading stays in the handout
+    plan = _pdf_text(real_pdfs / "plan" / "02_summit_day.pdf")
+    for wanted in ("Lesson plan", "30 minutes teaching, 20 minutes exercises", "Exercise 1: the clock in Kyiv",
+                   "The day in five clocks", "The worksheet"):
+        assert wanted in plan, wanted
+
+
+def test_teacher_02_says_solution_once_per_box_and_drops_the_students_check_instructions(real_pdfs, real_handouts):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((real_handouts / "teacher" / "02_summit_day.html").read_text(encoding="utf-8"), "html.parser")
+    for box in soup.select(".sl-box"):
+        label = box.select_one(".sl-box-label").get_text(" ", strip=True)
+        body = box.get_text(" ", strip=True)[len(label):].strip()
+        assert not re.match(r"(Solution|Instructor note)\b", body), (label, body[:80])
+    text = _pdf_text(real_pdfs / "teacher" / "02_summit_day.pdf")
+    assert "Solution." not in text and "Instructor note." not in text
+    assert text.count("SOLUTION (TEACHER EDITION ONLY)") == 3  # Exercises 1, 2-3 and the closing task
+    assert "Shift+Enter" not in text and "On paper, write your answer on the line" not in text
+    assert "Your answer:" not in text
+
+
+def test_a_wrapped_quiz_question_stays_inside_its_box(real_handouts, browser):
+    """The fieldset's top border ran through a question's second line (a legend straddles it)."""
+    ctx = browser.new_context(viewport={"width": int(180 * MM), "height": 1000})
+    page = ctx.new_page()
+    page.goto((real_handouts / "student" / "02_summit_day.html").as_uri(), wait_until="load")
+    page.emulate_media(media="print")
+    boxes = page.eval_on_selector_all("fieldset.sl-quiz-static", """els => els.map(f => {
+        const l = f.querySelector('legend').getBoundingClientRect(), b = f.getBoundingClientRect();
+        const size = parseFloat(getComputedStyle(f.querySelector('legend')).fontSize);
+        return {legend: l.top, wrapped: l.height > 2 * size, border: b.top + parseFloat(getComputedStyle(f).borderTopWidth)};
+    })""")
+    ctx.close()
+    assert len(boxes) == 4
+    assert any(b["wrapped"] for b in boxes), boxes  # at least one question wraps
+    assert all(b["legend"] >= b["border"] for b in boxes), boxes
+
+
+def test_the_contents_of_a_combined_pdf_fit_the_page(real_handouts, browser):
+    """The contents table of student.pdf, teacher.pdf and the key ran past the page's right edge."""
+    from summit_lessons.handouts import page_css
+    from summit_lessons.pdf import Part, combined_html
+
+    width = int(180 * MM)  # A4 less the side margins
+    for sub in ("student", "teacher", "key"):
+        parts = [Part(f"{h.stem.replace('_', ' ')}: a long title of this lesson ({sub} edition)", h, 12, 2 + 12 * i)
+                 for i, h in enumerate(sorted((real_handouts / sub).glob("[0-9]*.html")))]
+        doc = real_handouts / f".contents-{sub}.html"
+        doc.write_text(combined_html(parts, "Title", "Intro.", credits="", page_css=page_css("T", "2025-11-19"),
+                                     folder=real_handouts), encoding="utf-8")
+        try:
+            ctx = browser.new_context(viewport={"width": width, "height": 1000})
+            page = ctx.new_page()
+            page.goto(doc.as_uri(), wait_until="load")
+            page.emulate_media(media="print")
+            right = page.eval_on_selector(".sl-contents table", "t => t.getBoundingClientRect().right")
+            ctx.close()
+        finally:
+            doc.unlink(missing_ok=True)
+        assert right <= width + 0.5, (sub, right, width)

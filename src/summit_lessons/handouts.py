@@ -31,7 +31,10 @@ from .locations import data_dir, package_dir
 __all__ = ["EDITIONS", "BuildError", "BuildReport", "build", "cache_key", "edition_notebook"]
 
 EDITIONS = ("student", "teacher")
-_LABELS = {"student": "Student edition", "teacher": "Teacher edition"}
+_LABELS = {"student": "Student edition", "teacher": "Teacher edition", "worksheet": "Worksheet"}
+#: Further pages of each lesson, beside the editions: the worksheet (with the student edition)
+#: and the one-page lesson plan (with the teacher edition); see :mod:`summit_lessons.worksheets`.
+FORMS = {"worksheet": "Worksheet", "plan": "Lesson plan"}
 _PKG = package_dir()
 TEMPLATES = _PKG / "templates"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -111,6 +114,7 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     code_visible = show_code or edition == "teacher"
     cells = []
     exercise = None  # the exercise the next answer cell belongs to
+    box = None  # the cell whose teacher-only box is open: consecutive cells of one kind share it
     for cell in nb.cells:
         tags = set(cell.metadata.get("tags", []))
         if ANSWER_PROMPT_TAG in tags:
@@ -125,10 +129,19 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
         cell.metadata.pop("jupyter", None)  # on paper nothing is collapsed: the box labels it
         if tags & HIDDEN_TAGS:
             kind = "solution" if "solution" in tags else "instructor"
-            label = "Solution (teacher edition only)" if kind == "solution" else "Instructor note (teacher edition only)"
-            cell.metadata["sl_box"] = {"kind": kind, "label": label}
+            if box is not None and box.metadata["sl_box"]["kind"] == kind:
+                box.metadata["sl_box"]["last"] = False  # the same box goes on: one label for the whole answer
+                _box_label(cell, kind)  # its own bold lead goes too: the box's label has said it
+                cell.metadata["sl_box"] = {"kind": kind, "label": "", "first": False, "last": True}
+            else:
+                cell.metadata["sl_box"] = {"kind": kind, "label": _box_label(cell, kind), "first": True, "last": True}
+            box = cell
+        elif not (cell.cell_type == "code" and not code_visible and not cell.outputs):
+            box = None
         if cell.cell_type == "markdown" and "hint" in tags:
             cell.source = _hint_for_paper(cell.source)
+        elif cell.cell_type == "markdown":
+            cell.source = _screen_only_sentences(cell.source)
         if cell.cell_type == "code":
             cell.metadata.setdefault("transient", {})["remove_source"] = not code_visible
             if not code_visible and not cell.outputs:
@@ -138,6 +151,43 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
         cells.append(cell)
     nb.cells = cells
     return nb
+
+
+#: Words of a sentence that tells a notebook user what to press or run: shown on screen, never
+#: printed (a pencil cannot press it). A sentence about paper ("In a printed handout, ...") stays.
+_NOTEBOOK_ONLY = re.compile(r"\bIn\s+the\s+notebook\b|\*\*(?:Check|Try again|Reset all)\*\*|Shift\+Enter|\brun this cell\b")
+_PAPER = re.compile(r"^\W*(?:In a printed|On paper)\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(\s+)(?=[*A-Z])")
+
+
+def _screen_only_sentences(source: str) -> str:
+    """The notebook-only sentences of a markdown cell's plain paragraphs marked for screens only."""
+    paragraphs = re.split(r"(\n\s*\n)", source)
+    for i, para in enumerate(paragraphs):
+        if not _NOTEBOOK_ONLY.search(para) or re.match(r"\s*(?:[#|><-]|\d+\.)", para):
+            continue  # headings, tables, lists, quotes and HTML keep their own structure
+        parts = _SENTENCE_END.split(para)
+        for j in range(0, len(parts), 2):
+            if _NOTEBOOK_ONLY.search(parts[j]) and not _PAPER.match(parts[j]):
+                parts[j] = f'<span class="sl-screen-only">{parts[j]}</span>'
+        paragraphs[i] = "".join(parts)
+    return "".join(paragraphs)
+
+
+#: The bold lead a solution or note starts with ("**Solution (one possible answer).**"): the box label says it.
+_BOX_LEAD = re.compile(r"^\s*(<!--.*?-->\s*)?\*\*(Solution|Instructor note)\b\s*(?:\(([^)]*)\))?\.?\*\*\s*", re.I)
+_BOX_NAMES = {"solution": "Solution", "instructor": "Instructor note"}
+
+
+def _box_label(cell: Any, kind: str) -> str:
+    """The words on a teacher-only box; a markdown cell's own bold lead moves into it (said once)."""
+    qualifier = ""
+    if cell.cell_type == "markdown":
+        m = _BOX_LEAD.match(cell.source)
+        if m and m.group(2).lower() == _BOX_NAMES[kind].lower():
+            qualifier = f", {m.group(3)}" if m.group(3) else ""
+            cell.source = (m.group(1) or "") + cell.source[m.end():]
+    return f"{_BOX_NAMES[kind]}{qualifier} (teacher edition only)"
 
 
 #: Answer lines on a printed worksheet when the exercise does not say (metadata
@@ -179,10 +229,23 @@ def _prepare_output(out: Any, edition: str) -> None:
         data["text/html"] = _ANSWER.sub("", data["text/html"])
     elif "text/html" in data:  # the teacher reads the answers without unfolding them, on screen and on paper
         data["text/html"] = data["text/html"].replace('<details class="sl-answer">', '<details class="sl-answer" open>')
+        if "sl-check-snapshot" in data["text/html"]:
+            data["text/html"] = _teacher_check(data["text/html"])
     for mime in ("image/png", "image/jpeg", "image/svg+xml"):
         if mime in data:
             alt = out.get("metadata", {}).get(mime, {}).get("alt", "")
             out.setdefault("metadata", {})["sl_alt"] = alt or "Figure: the text beside it gives its numbers."
+
+
+_CHECK_BLANK = re.compile(r"<p>Your answer: .*?</p>", re.S)
+_LIVE_NOTE = re.compile(r'<p class="sl-live-note">.*?</p>', re.S)
+
+
+def _teacher_check(snapshot: str) -> str:
+    """An answer check as the teacher needs it: what the student's notebook asks, without the
+    student's instructions and blank line (the solution follows it)."""
+    text = _LIVE_NOTE.sub("", _CHECK_BLANK.sub("", snapshot))
+    return text.replace("<strong>Check your answer.</strong>", "<strong>The notebook's answer check asks:</strong>")
 
 
 def _contrast(a: str, b: str) -> float:
@@ -257,15 +320,22 @@ def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) 
     missing = [k for k in REQUIRED_KEYS if k not in meta]
     if missing:
         raise BuildError(f"notebook metadata lacks {', '.join(missing)}")
-    prepared = edition_notebook(nb, edition, show_code)
+    form = edition
+    if form == "worksheet":  # the student edition, cut down to what a class works on
+        from .worksheets import worksheet_notebook
+
+        edition = "student"
+        prepared = worksheet_notebook(edition_notebook(nb, edition, False), meta["title"])
+    else:
+        prepared = edition_notebook(nb, edition, show_code)
     outside = outside_sources(meta.get("sources", []))
     sl = {
-        "title": meta["title"], "edition": edition, "edition_label": _LABELS[edition],
+        "title": meta["title"], "edition": edition, "edition_label": _LABELS[form], "form": form,
         "accurate_as_of": meta["accurate_as_of"], "accurate_as_of_text": _date_text(meta["accurate_as_of"]),
         "teaching_minutes": meta["teaching_minutes"], "exercise_minutes": meta["exercise_minutes"],
         "needs_h1": not any(c.cell_type == "markdown" and re.search(r"^# ", c.source, re.M) for c in prepared.cells),
         "code_css": _code_css() if (show_code or edition == "teacher") else "",
-        "page_css": page_css(f"{meta['title']} ({_LABELS[edition]})", meta["accurate_as_of"], outside=bool(outside)),
+        "page_css": page_css(f"{meta['title']} ({_LABELS[form]})", meta["accurate_as_of"], outside=bool(outside)),
         "credits_html": credits_html(meta["accurate_as_of"], outside=outside),
     }
     exporter = exporter or _exporter()
@@ -317,7 +387,9 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str], *, key: boo
 
     chosen = [e for e in EDITIONS if e in set(editions)]
     css = (TEMPLATES / "summit_handout" / "handout.css").read_text(encoding="utf-8")
-    lesson_map = lesson_map_html(metas=metas, link_suffix=None, handouts=[(e, _LABELS[e]) for e in chosen],
+    forms = [*(("worksheet",) if "student" in chosen else ()), *(("plan",) if "teacher" in chosen else ())]
+    lesson_map = lesson_map_html(metas=metas, link_suffix=None, handouts=[(e, _LABELS[e]) for e in chosen]
+                                 + [(f, FORMS[f]) for f in forms],
                                  caption="Lesson map: the lessons in reading order, with their handouts")
     latest = max((m["accurate_as_of"] for m in metas), default="")
     dated = f"<p>Accurate as of {_date_text(latest)} (the latest event in the sources).</p>" if latest else ""
@@ -594,9 +666,11 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
         return cache / f"{p.stem}-{key}-{edition}-{variant}.html" if cache else None
 
     keys = {p: cache_key(p, env_key) for p in paths}
+    # The student edition comes with each lesson's worksheet, cached and exported like an edition.
+    forms = [*editions, *(["worksheet"] if "student" in editions else [])]
     from_cache: dict[tuple[Path, str], bytes] = {}
     for p in paths:
-        entries = {e: _read_cached(cached_html(p, keys[p], e)) for e in editions}
+        entries = {e: _read_cached(cached_html(p, keys[p], e)) for e in forms}
         if all(v is not None for v in entries.values()):
             from_cache.update({(p, e): v for e, v in entries.items() if v is not None})
     if "teacher" in editions:
@@ -605,7 +679,7 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
         # The key shows solutions' outputs as this data gives them: without its cached key for
         # this data, a notebook runs again even when its pages are cached.
         from_cache = {k: v for k, v in from_cache.items() if has_cached_key(k[0], cache, env_key)}
-    todo = [p for p in paths if (p, editions[0]) not in from_cache]
+    todo = [p for p in paths if (p, forms[0]) not in from_cache]
     pages: dict[tuple[Path, str], str] = {}
     executed: dict[Path, Any] = {}
     total = len(paths)
@@ -631,7 +705,7 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
                 for fut in futures:
                     p, nb, secs = fut.result()
                     executed[p] = nb
-                    for e in editions:
+                    for e in forms:
                         pages[(p, e)] = export(nb, e, show_code, exporter)
                     report.executed.append(p.stem)
                     say(f"[{paths.index(p) + 1}/{total}] {p.stem}: executed in {secs:.1f} s, "
@@ -645,10 +719,10 @@ def _build_locked(out: Path, paths: list[Path], metas: list[dict[str, Any]], edi
     staging = Path(tempfile.mkdtemp(prefix=f".handouts-tmp-{os.getpid()}-", dir=out.resolve().parent))
     try:
         staging.chmod(0o755)  # mkdtemp makes it private; handouts are for sharing
-        for e in editions:
+        for e in forms:
             (staging / e).mkdir()
         for p in paths:
-            for e in editions:
+            for e in forms:
                 target = staging / e / f"{p.stem}.html"
                 try:
                     target.write_bytes(pages[(p, e)].encode("utf-8") if (p, e) in pages else from_cache[(p, e)])
@@ -795,14 +869,17 @@ def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]],
     key = "teacher" in editions
     if key:
         from .key import write_key
+        from .worksheets import write_plans
 
         write_key(staging / "key", paths, cache=cache, executed=executed, salt=salt)
+        write_plans(staging / "plan", paths)
     (staging / "index.html").write_text(index_html(metas, editions, key=key), encoding="utf-8")
     if pdf:
         from .pdf import PdfError, print_folder
 
+        forms = [(f, FORMS[f]) for f in FORMS if (staging / f).is_dir()]
         try:
-            print_folder(staging, metas, editions, paper=paper, progress=say)
+            print_folder(staging, metas, editions, paper=paper, progress=say, forms=forms)
         except Exception as exc:  # noqa: BLE001 - a Chromium that cannot start raises its driver's own errors
             for f in staging.rglob("*.pdf"):  # half a set of PDFs would pass for a whole one
                 f.unlink()
