@@ -97,7 +97,7 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     answers removed, code inputs hidden unless ``show_code``. Teacher: everything, with solution and instructor cells marked for a
     labelled box, and code shown. Widget views give way to their static HTML snapshot.
     """
-    from .editions import ANSWER_TAG, HIDDEN_TAGS, make_edition
+    from .editions import ANSWER_TAG, HIDDEN_TAGS, make_edition, unfold
 
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}: use student, teacher or both")
@@ -117,6 +117,8 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
                 cell.metadata["sl_group_end"] = True
         cell.metadata.pop("jupyter", None)  # on paper nothing is collapsed: the box labels it
         if tags & HIDDEN_TAGS:
+            if cell.cell_type == "markdown":
+                cell.source = unfold(cell.source)  # the labelled box below replaces the notebook's fold
             kind = "solution" if "solution" in tags else "instructor"
             label = "Solution (teacher edition only)" if kind == "solution" else "Instructor note (teacher edition only)"
             cell.metadata["sl_box"] = {"kind": kind, "label": label}
