@@ -304,7 +304,8 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str], *, key: boo
 
     chosen = [e for e in EDITIONS if e in set(editions)]
     css = (TEMPLATES / "summit_handout" / "handout.css").read_text(encoding="utf-8")
-    lesson_map = lesson_map_html(metas=metas, link_suffix=None, handouts=[(e, _LABELS[e]) for e in chosen],
+    links = [(e, _LABELS[e]) for e in chosen] + [(f"slides/{e}", f"{_LABELS[e].split()[0]} slides") for e in chosen]
+    lesson_map = lesson_map_html(metas=metas, link_suffix=None, handouts=links,
                                  caption="Lesson map: the lessons in reading order, with their handouts")
     latest = max((m["accurate_as_of"] for m in metas), default="")
     dated = f"<p>Accurate as of {_date_text(latest)} (the latest event in the sources).</p>" if latest else ""
@@ -335,6 +336,9 @@ The student edition leaves out the solutions and the instructor notes; the teach
 labelled box. Every handout works offline.</p>
 {dated}
 {key_link}
+<p>Each lesson also has slides to project, one idea per slide, working offline like the handouts: the student
+slides leave out the solutions and notes; the teacher slides keep them as speaker notes (press S in the slides
+to open the speaker view, F for full screen).</p>
 {lesson_map}
 </main>
 {credits}
@@ -682,6 +686,12 @@ def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]],
         from .key import write_key
 
         write_key(staging / "key", paths, cache=cache)
+    from .slides import DeckError, write_decks
+
+    try:  # the offline slide decks, slides/<edition>/NN_name.html (summit_lessons.slides)
+        write_decks(staging / "slides", paths, editions)
+    except DeckError as exc:
+        raise BuildError(str(exc)) from None
     (staging / "index.html").write_text(index_html(metas, editions, key=key), encoding="utf-8")
     if pdf:
         from .pdf import PdfError, print_folder
