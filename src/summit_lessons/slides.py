@@ -26,6 +26,7 @@ edition has), reveal.js copied from the npm tarball pinned in ``deploy/slides/re
 from __future__ import annotations
 
 import argparse
+import copy
 import re
 import sys
 from pathlib import Path
@@ -210,6 +211,14 @@ def deck_notebook(nb: Any, edition: str) -> Any:
     from .editions import unfold
     from .handouts import edition_notebook
 
+    nb = copy.deepcopy(nb)
+    for i, cell in enumerate(nb.cells):
+        # A cell the annotator has not seen gets the rules' type; a teacher-only cell is always a note.
+        show = cell.metadata.get("slideshow")
+        if not isinstance(show, dict) or "slide_type" not in show:
+            cell.metadata["slideshow"] = {"slide_type": slide_type(nb.cells, i)}
+        if {"solution", "instructor"} & _tags(cell):
+            cell.metadata["slideshow"] = {**cell.metadata["slideshow"], "slide_type": "notes"}
     prepared = edition_notebook(nb, edition, show_code=False)
     cells = []
     for cell in prepared.cells:
