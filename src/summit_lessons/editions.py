@@ -50,6 +50,7 @@ FOLD_LABELS = {"solution": "Solution: click to open", "instructor": "Instructor 
 _FOLD_START = '<details class="sl-fold"><summary>'
 _FOLD = re.compile(r'\A<details class="sl-fold"><summary>[^<]*</summary>\n\n(.*)\n\n</details>\Z', re.S)
 MANIFEST = ".summit-lessons.json"
+RISE_CSS = "rise.css"
 #: The part of a widget's stored snapshot that only the teacher sees (quiz answers, claim verdicts).
 TEACHER_ONLY_HTML = re.compile(r'<details class="sl-answer">.*?</details>', re.S)
 
@@ -198,6 +199,9 @@ def copy_edition(dest: str | os.PathLike[str], edition: str = "student", *,
         os.replace(tmp, target)
         written[src.name] = _digest(payload)
         report.written.append(src.name)
+    rise_css = dest / RISE_CSS
+    if not rise_css.exists():  # the live slides' style: jupyterlab-rise reads rise.css beside the notebook
+        rise_css.write_bytes((Path(__file__).parent / "notebooks" / RISE_CSS).read_bytes())
     tmp = manifest_path.with_name(manifest_path.name + ".partial")
     tmp.write_text(json.dumps({"edition": edition, "files": written}, indent=1, sort_keys=True) + "\n",
                    encoding="utf-8")

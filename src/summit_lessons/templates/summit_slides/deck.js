@@ -19,12 +19,10 @@
       Array.prototype.forEach.call(parts, function (p) { p.style.zoom = f.toFixed(2); });
     }
   }
-  // Slides out of view are hidden from assistive technology by reveal.js; make their links and
-  // folds unfocusable too, so Tab stays on the slide in view.
+  // Only the slide in view takes the keyboard: reveal.js keeps neighbouring slides rendered (and
+  // hidden from assistive technology), so their links and folds would otherwise take Tab.
   function inertOthers() {
-    leaves().forEach(function (s) {
-      s.inert = !s.classList.contains("present");
-    });
+    leaves().forEach(function (s) { s.inert = !s.classList.contains("present"); });
   }
   var plugins = window.RevealNotes ? [window.RevealNotes] : [];
   Reveal.initialize({
@@ -34,6 +32,8 @@
     pdfMaxPagesPerSlide: 1, pdfSeparateFragments: false
   }).then(function () {
     if (Reveal.isPrintView && Reveal.isPrintView()) { leaves().forEach(fit); return; }
+    var controls = document.querySelector(".reveal .controls");
+    if (controls) controls.setAttribute("aria-label", "Slide navigation");
     fit(Reveal.getCurrentSlide());
     inertOthers();
     document.documentElement.setAttribute("data-sl-ready", "true");
