@@ -97,3 +97,27 @@ def test_deck_notebook_cuts_long_text_and_keeps_the_heading():
     assert all(t.startswith("## Key points (continued)") for t in texts[2:])
     assert [_kind(c) for c in deck.cells][:3] == ["slide", "slide", "subslide"]
     assert "".join(texts).count("point 7") == 1
+
+
+def test_start_present_opens_the_lesson_in_rise():
+    from summit_lessons.lab import LabError, find_lesson, lab_server
+
+    assert {find_lesson(n) for n in ("2", "02", "02_summit_day", "02_summit_day.ipynb")} == {"02_summit_day.ipynb"}
+    server = lab_server("/tmp/lessons", port=9999, present="02_summit_day.ipynb", token="t")
+    assert server.url == "http://127.0.0.1:9999/rise/02_summit_day.ipynb?token=t"
+    assert "--LabApp.default_url=/rise/02_summit_day.ipynb" in server.argv
+    with pytest.raises(LabError, match="no lesson '9': give one of 00_start_here"):
+        find_lesson("9")
+
+
+def test_lab_settings_turn_the_news_off_and_ship_as_jupyterlabs_overrides():
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    shared = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]["shared-data"]
+    src, dest = next(iter(shared.items()))
+    assert dest == "share/jupyter/lab/settings/overrides.d/summit_lessons.json"
+    settings = json.loads((root / src).read_text())
+    assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    lite = json.loads((root / "deploy" / "jupyterlite" / "overrides.json").read_text())
+    assert lite["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
