@@ -1,7 +1,8 @@
 """The two notebook editions in real JupyterLab (Debian's Chromium): what a teacher and a student see.
 
-- Teacher: every solution and instructor cell is collapsed to a bar that names it and hides the
-  answer; a click opens it.
+- Teacher: every solution and instructor cell is folded behind a label that names it (a collapsed
+  bar for code, a closed fold for markdown) and hides the answer, before and after Run → Run All
+  Cells (a run code solution shows its output in a closed fold); a click opens it.
 - Student: no solution anywhere; the check under exercise 1 of lesson 02 takes an answer from the
   labelled box, answers Enter and the Check button with feedback in words, and never shows the answer.
 
@@ -82,7 +83,28 @@ def _open(page, url: str, path: str) -> None:
                            timeout=60_000)
 
 
-def test_teacher_edition_shows_solutions_collapsed_until_opened(browser, editions_lab):
+def _assert_folded(page, cells, hidden, when: str) -> None:
+    for i in hidden:
+        cell = cells.nth(i)
+        cell.scroll_into_view_if_needed()
+        if cell.get_attribute("class") and "jp-CodeCell" in cell.get_attribute("class"):
+            bar = cell.locator(".jp-InputPlaceholder")
+            # collapsed (before running) or, once run, its output inside a closed fold
+            assert bar.count() == 1, f"{when}: code cell {i} is not collapsed"
+            label = (bar.text_content() or "").strip()
+            assert "22:32" not in label
+            shown = [el for el in cell.locator(".jp-OutputArea-output").all() if el.is_visible()]
+            for el in shown:
+                assert el.locator("details.sl-fold:not([open])").count() == 1, f"{when}: cell {i} output unfolded"
+        else:
+            fold = cell.locator("details.sl-fold")
+            assert fold.count() == 1 and fold.get_attribute("open") is None, f"{when}: markdown cell {i} is not folded"
+            summary = fold.locator("summary").inner_text()
+            assert summary.startswith(("Solution", "Instructor note")) and "22:32" not in summary
+        assert "About 22:32" not in cell.inner_text(), f"{when}: cell {i} shows the answer"
+
+
+def test_teacher_edition_shows_solutions_folded_until_opened_even_after_run_all(browser, editions_lab):
     url, root = editions_lab
     nb = nbformat.read(root / "teacher" / "02_summit_day.ipynb", as_version=4)
     hidden = [i for i, c in enumerate(nb.cells) if {"solution", "instructor"} & set(c.metadata.get("tags", []))]
@@ -93,22 +115,22 @@ def test_teacher_edition_shows_solutions_collapsed_until_opened(browser, edition
         _open(page, url, "teacher/02_summit_day.ipynb")
         cells = page.locator(".jp-Notebook .jp-Cell")
         assert cells.count() == len(nb.cells)
-        for i in hidden:
-            cell = cells.nth(i)
-            cell.scroll_into_view_if_needed()
-            bar = cell.locator(".jp-InputPlaceholder")
-            assert bar.count() == 1, f"cell {i} is not collapsed"
-            label = (bar.text_content() or "").strip()
-            assert label.startswith(("# Solution", "<!-- Solution", "<!-- Instructor note")), label
-            assert "22:32" not in label  # the bar names the cell; the Kyiv answer stays folded
-            assert all(not el.is_visible() for el in cell.locator(".jp-Cell-inputArea, .jp-OutputArea").all())
-        first = cells.nth(hidden[1])  # the code solution of exercise 1, then its markdown
-        first.evaluate("e => e.scrollIntoView({block: 'center'})")
-        page.screenshot(path=str(SHOTS / "lab-teacher-solutions-collapsed.png"))
+        _assert_folded(page, cells, hidden, "before running")
+        # Run → Run All Cells, as a teacher does in front of the class
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function("""() => { const w = window.jupyterapp.shell.currentWidget, m = w.content.model;
+            const code = [...Array(m.cells.length).keys()].map(i => m.cells.get(i)).filter(c => c.type === 'code');
+            return w.sessionContext.session.kernel.status === 'idle' && code.every(c => c.executionCount !== null); }""",
+                               timeout=180_000)
+        page.wait_for_timeout(1000)
+        _assert_folded(page, cells, hidden, "after Run All")
+        code = cells.nth(hidden[1])  # the code solution of exercise 1: run, its answer in a closed fold
+        code.evaluate("e => e.scrollIntoView({block: 'center'})")
+        page.screenshot(path=str(SHOTS / "lab-teacher-solutions-folded-after-run-all.png"))
         md = cells.nth(hidden[2])
-        md.locator(".jp-InputPlaceholder .jp-Placeholder-content").click()
+        md.locator("details.sl-fold > summary").click()
         page.wait_for_function("el => el.innerText.includes('22:32')", arg=md.element_handle(), timeout=10_000)
-        assert "About 22:32" in md.inner_text() and "<!--" not in md.inner_text()
+        assert "About 22:32" in md.inner_text()
         page.screenshot(path=str(SHOTS / "lab-teacher-solution-opened.png"))
     finally:
         ctx.close()

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from summit_lessons import cli
-from summit_lessons.editions import ANSWER_PROMPT_TAG, ANSWER_TAG, FOLD_LABELS, copy_edition, make_edition
+from summit_lessons.editions import ANSWER_PROMPT_TAG, ANSWER_TAG, FOLD_LABELS, copy_edition, make_edition, unfold
 from summit_lessons.key import lesson_key
 from summit_lessons.lessons import notebook_paths
 
@@ -80,15 +80,30 @@ def test_teacher_edition_keeps_everything_with_solutions_collapsed(lessons, slug
         if not tags & {"solution", "instructor"}:
             assert cell == before
             continue
-        assert cell.metadata["jupyter"]["source_hidden"] is True
+        label = FOLD_LABELS["solution" if "solution" in tags else "instructor"]
         if cell.cell_type == "code":
-            assert cell.metadata["jupyter"]["outputs_hidden"] is True and cell.source == before.source
+            # collapsed, and marked so that running it keeps its output folded (summit_lessons.fold)
+            assert cell.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
+            assert cell.metadata["summit_lessons"]["fold"] == label and cell.source == before.source
         else:
-            # JupyterLab shows a collapsed cell's first line: a label, not the answer.
-            label = FOLD_LABELS["solution" if "solution" in tags else "instructor"]
-            assert cell.source == f"{label}\n{before.source}"
-    assert make_edition(teacher, "teacher").cells == teacher.cells  # no second label
+            # Run All re-renders every markdown cell: the fold is in the markdown itself, a closed
+            # <details> whose summary names the cell, not the answer.
+            assert "jupyter" not in cell.metadata
+            assert cell.source == f'<details class="sl-fold"><summary>{label}</summary>\n\n{before.source}\n\n</details>'
+            assert unfold(cell.source) == before.source
+    assert make_edition(teacher, "teacher").cells == teacher.cells  # no second fold
     assert "jupyter" not in nb.cells[2].metadata  # the lesson itself is untouched
+
+
+@pytest.mark.parametrize("slug", [p.stem for p in PATHS])
+def test_student_edition_has_no_notes_cell_and_skips_answer_cells_on_slides(lessons, slug):
+    student = make_edition(lessons[slug], "student")
+    kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in student.cells]
+    assert "notes" not in kinds
+    assert all(c.metadata["slideshow"] == {"slide_type": "skip"} for c in student.cells if ANSWER_TAG in _tags(c))
+    teacher = make_edition(lessons[slug], "teacher")
+    notes = [c for c in teacher.cells if c.metadata.get("slideshow", {}).get("slide_type") == "notes"]
+    assert notes and all(_tags(c) & {"solution", "instructor"} for c in notes)
 
 
 def test_unknown_edition_is_refused(lessons):

@@ -41,7 +41,8 @@ def _soup(path: Path) -> BeautifulSoup:
 
 
 def _pages(out: Path) -> list[Path]:
-    return sorted(out.rglob("*.html"))
+    """The handout pages (the slide decks, reveal.js pages, are checked in test_browser_slides.py)."""
+    return sorted(p for p in out.rglob("*.html") if p.relative_to(out).parts[0] != "slides")
 
 
 def test_both_editions_and_the_index_are_written(built):
@@ -50,6 +51,23 @@ def test_both_editions_and_the_index_are_written(built):
                      "plan/01_alpha.html", "plan/02_beta.html",
                      "student/01_alpha.html", "student/02_beta.html", "teacher/01_alpha.html", "teacher/02_beta.html",
                      "worksheet/01_alpha.html", "worksheet/02_beta.html"]
+    decks = sorted(p.relative_to(built).as_posix() for p in (built / "slides").rglob("*"))
+    assert decks == ["slides/student", "slides/student/01_alpha.html", "slides/student/02_beta.html",
+                     "slides/teacher", "slides/teacher/01_alpha.html", "slides/teacher/02_beta.html"]
+
+
+def test_slide_decks_are_self_contained_and_only_the_teacher_deck_has_notes(built):
+    for edition in ("student", "teacher"):
+        soup = _soup(built / "slides" / edition / "01_alpha.html")
+        assert soup.find_all("link") == [] and not soup.find_all(src=re.compile(r"^(https?:)?//"))
+        assert all(not s.get("src") for s in soup.find_all("script"))  # reveal.js is inlined, not fetched
+        assert soup.find("section") is not None and soup.html["lang"] == "en"
+        notes = soup.find_all("aside", class_="notes")
+        text = soup.get_text()
+        if edition == "teacher":
+            assert notes and "SOLUTION-MARKER" in " ".join(n.get_text() for n in notes)
+        else:
+            assert not notes and "SOLUTION-MARKER" not in text and "INSTRUCTOR-MARKER" not in text
 
 
 def test_nothing_is_loaded_from_the_network(built):
@@ -200,7 +218,7 @@ def test_cli_builds_one_edition_with_code_shown(tmp_path, monkeypatch, capsys):
     assert cli.main(["handouts", "--out", str(out), "--edition", "student", "--show-code",
                      "--cache", str(tmp_path / "c")]) == 0
     printed = capsys.readouterr().out
-    assert "[1/2] 01_alpha: executed" in printed and "wrote 5 pages" in printed  # two lessons, the index, two worksheets
+    assert "[1/2] 01_alpha: executed" in printed and "wrote 7 pages" in printed  # 2 handouts, 2 worksheets, 2 decks, the index
     assert not (out / "teacher").exists()
     text = _soup(out / "student" / "01_alpha.html").get_text()
     assert "import base64" in text and "SOLUTION-MARKER" not in text

@@ -384,7 +384,7 @@ def test_notebook_one_key_shortcuts_skip_widget_controls():
                 for s in json.loads(f.read_text(encoding="utf-8")).get("jupyter.lab.shortcuts", [])
                 if s.get("selector") in _COMMAND_MODE and any(s.get("keys", [])) and not s.get("disabled")}
     assert len(defaults) >= 30  # arrows, letters, D D, 0 0, …
-    ours = json.loads((root / "deploy" / "jupyterlab" / "overrides.d" / "summit_lessons.json").read_text(encoding="utf-8"))
+    ours = json.loads((root / "src" / "summit_lessons" / "lab_settings" / "overrides.json").read_text(encoding="utf-8"))
     lite = json.loads((root / "deploy" / "jupyterlite" / "overrides.json").read_text(encoding="utf-8"))
     block = ours["@jupyterlab/shortcuts-extension:shortcuts"]["shortcuts"]
     assert lite["@jupyterlab/shortcuts-extension:shortcuts"]["shortcuts"] == block

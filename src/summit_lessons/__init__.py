@@ -43,3 +43,17 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted([*__all__, *_SUBMODULES])
+
+
+def _fold_solutions_in_kernel() -> None:
+    # In a Jupyter kernel (a lesson's set-up cell imports this package), a teacher-edition code
+    # solution keeps its output folded when run: see summit_lessons.fold. Nothing happens elsewhere.
+    import sys
+
+    if "ipykernel" in sys.modules:
+        from .fold import install
+
+        install()
+
+
+_fold_solutions_in_kernel()

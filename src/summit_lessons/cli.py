@@ -59,8 +59,10 @@ def _start(args: argparse.Namespace) -> int:
     from .lab import LabError, start
 
     try:
-        return start(args.dir, args.edition, port=args.port, open_browser=not args.no_browser,
-                     say=lambda line: print(line, flush=True))
+        # A teacher presenting gets the teacher edition (speaker notes, folded answers) unless told.
+        edition = args.edition or ("teacher" if args.present else "student")
+        return start(args.dir, edition, port=args.port, open_browser=not args.no_browser,
+                     say=lambda line: print(line, flush=True), present=args.present)
     except LabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -229,8 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
                                    "a notebook you changed, and start JupyterLab there on the lesson map.")
     p.add_argument("dir", nargs="?", default="summit-lessons", metavar="DIR",
                    help="your lessons folder (default: summit-lessons in the current folder)")
-    p.add_argument("--edition", choices=["student", "teacher"], default="student",
-                   help="student (default): no solutions or instructor notes; teacher: everything")
+    p.add_argument("--edition", choices=["student", "teacher"], default=None,
+                   help="student (default): no solutions or instructor notes; teacher: everything "
+                        "(the default with --present)")
+    p.add_argument("--present", metavar="LESSON", default=None,
+                   help="open LESSON (e.g. 02 or 02_summit_day) straight into its live slides (RISE)")
     p.add_argument("--port", type=_port, default=None, help="port on 127.0.0.1 (default: the first free from 8888)")
     p.add_argument("--no-browser", action="store_true", help="print the address but do not open a browser")
     p.set_defaults(func=_start)

@@ -12,13 +12,17 @@ between them.
   stay folded (they are ``<details>`` in the lesson); stored outputs stay, so every table, figure and
   widget snapshot shows before anything runs, except the teacher-only block of a snapshot
   (``<details class="sl-answer">``: quiz answers, claim verdicts), which is removed as in the handouts.
-- **teacher**: every cell; solution and instructor cells collapsed until opened. JupyterLab 4
-  collapses a cell's input with ``metadata.jupyter.source_hidden`` and its outputs with
-  ``outputs_hidden``, and shows the *first line of the source* on the collapsed bar. A code
-  solution starts with ``# Solution``, so its bar names it; a markdown cell starts with the answer
-  itself, so this edition puts an HTML comment naming the cell on its first line (invisible when
-  the markdown is rendered, in the notebook and in a handout), and the bar reads
-  ``<!-- Solution: click to open -->`` instead of the answer.
+- **teacher**: every cell; solution and instructor cells folded until the teacher opens one, also
+  after *Run → Run All Cells* (which re-renders every markdown cell and shows every output it
+  produces, whatever the collapse state). A markdown solution or note is wrapped in a closed
+  ``<details class="sl-fold">`` whose summary names it ("Solution: click to open"). A code solution
+  is collapsed (``metadata.jupyter.source_hidden``/``outputs_hidden``: the bar shows its first line,
+  ``# Solution``) and marked ``metadata.summit_lessons.fold``; when it runs in JupyterLab,
+  :mod:`summit_lessons.fold` shows its output inside a closed fold too.
+
+Slides: cells whose ``metadata.slideshow.slide_type`` is ``notes`` (the instructor notes and
+solutions, see :mod:`summit_lessons.slides`) are speaker notes in the teacher edition and absent from
+the student edition; the student's answer cells are skipped on slides.
 
 :func:`copy_edition` writes an edition into a folder and never overwrites a notebook the learner
 has changed: it remembers what it wrote (``.summit-lessons.json`` in that folder).
@@ -34,8 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-__all__ = ["EDITIONS", "HIDDEN_TAGS", "ANSWER_TAG", "ANSWER_PROMPT_TAG", "EXERCISE_PARTS", "make_edition", "copy_edition",
-           "CopyReport"]
+__all__ = ["EDITIONS", "HIDDEN_TAGS", "ANSWER_TAG", "ANSWER_PROMPT_TAG", "EXERCISE_PARTS", "make_edition", "unfold",
+           "copy_edition", "CopyReport"]
 
 EDITIONS = ("student", "teacher")
 #: Cells of these tags exist only in the teacher edition.
@@ -50,9 +54,12 @@ ANSWER_PROMPT = ("**Your answer.** Write it in the empty cell below: double-clic
                  "Enter), type, then press Shift+Enter.")
 #: Cells that belong to the exercise above them (the answer cell goes after the last of them).
 EXERCISE_PARTS = frozenset({"hint", "check"}) | HIDDEN_TAGS
-#: The first line of a collapsed markdown cell in the teacher edition: what JupyterLab shows on its bar.
-FOLD_LABELS = {"solution": "<!-- Solution: click to open -->", "instructor": "<!-- Instructor note: click to open -->"}
+#: What the fold of a teacher-only cell says in the teacher edition (its ``<summary>``, or a code fold's label).
+FOLD_LABELS = {"solution": "Solution: click to open", "instructor": "Instructor note: click to open"}
+_FOLD_START = '<details class="sl-fold"><summary>'
+_FOLD = re.compile(r'\A<details class="sl-fold"><summary>[^<]*</summary>\n\n(.*)\n\n</details>\Z', re.S)
 MANIFEST = ".summit-lessons.json"
+RISE_CSS = "rise.css"
 #: The part of a widget's stored snapshot that only the teacher sees (quiz answers, claim verdicts).
 TEACHER_ONLY_HTML = re.compile(r'<details class="sl-answer">.*?</details>', re.S)
 
@@ -72,7 +79,14 @@ def _answer_cells(exercise_id: str) -> list[Any]:
     cell.id = f"answer-{exercise_id}"[:64]
     prompt.metadata["tags"] = [ANSWER_PROMPT_TAG]
     cell.metadata["tags"] = [ANSWER_TAG]
+    for c in (prompt, cell):  # the learner writes in the notebook, not on a slide
+        c.metadata["slideshow"] = {"slide_type": "skip"}
     return [prompt, cell]
+
+
+def _slide_type(cell: Any) -> str | None:
+    show = cell.get("metadata", {}).get("slideshow")
+    return show.get("slide_type") if isinstance(show, dict) else None
 
 
 def make_edition(nb: Any, edition: str) -> Any:
@@ -101,9 +115,10 @@ def make_edition(nb: Any, edition: str) -> Any:
             continue
         if pending is not None and not tags & EXERCISE_PARTS:
             close_exercise()  # the exercise's statement, hint, check and solutions are over
-        if tags & HIDDEN_TAGS:
+        if tags & HIDDEN_TAGS or _slide_type(cell) == "notes":
             if edition == "student":
-                continue
+                continue  # solutions, instructor notes and speaker notes are the teacher's
+        if tags & HIDDEN_TAGS:
             _fold(cell, "solution" if "solution" in tags else "instructor")
         if edition == "student" and cell.cell_type == "code":
             _drop_teacher_only_html(cell)
@@ -124,13 +139,20 @@ def _drop_teacher_only_html(cell: Any) -> None:
 
 
 def _fold(cell: Any, kind: str) -> None:
-    """Collapse a teacher-only cell in JupyterLab, with a bar that names it rather than shows it."""
-    hidden = cell.metadata.setdefault("jupyter", {})
-    hidden["source_hidden"] = True
+    """Fold a teacher-only cell in JupyterLab behind a label that names it, not the answer."""
     if cell.cell_type == "code":
+        hidden = cell.metadata.setdefault("jupyter", {})
+        hidden["source_hidden"] = True
         hidden["outputs_hidden"] = True
-    elif cell.cell_type == "markdown" and not cell.source.startswith("<!--"):
-        cell.source = f"{FOLD_LABELS[kind]}\n{cell.source}"
+        cell.metadata.setdefault("summit_lessons", {})["fold"] = FOLD_LABELS[kind]
+    elif cell.cell_type == "markdown" and not cell.source.startswith(_FOLD_START):
+        cell.source = f"{_FOLD_START}{FOLD_LABELS[kind]}</summary>\n\n{cell.source}\n\n</details>"
+
+
+def unfold(source: str) -> str:
+    """A teacher-edition markdown cell without its fold (on paper nothing is folded)."""
+    m = _FOLD.match(source)
+    return m.group(1) if m else source
 
 
 @dataclass
@@ -243,6 +265,9 @@ def copy_edition(dest: str | os.PathLike[str], edition: str = "student", *,
         _write_new(target, payload)
         written[src.name] = _digest(payload)
         report.written.append(src.name)
+    rise_css = dest / RISE_CSS
+    if not rise_css.exists() and not rise_css.is_symlink():  # the live slides' style: jupyterlab-rise reads rise.css beside the notebook
+        _write_new(rise_css, (Path(__file__).parent / "notebooks" / RISE_CSS).read_bytes())
     _write_new(manifest_path, (json.dumps({"edition": edition, "files": written}, indent=1, sort_keys=True)
                                + "\n").encode("utf-8"))
     return report

@@ -105,7 +105,7 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     answers removed, code inputs hidden unless ``show_code``. Teacher: everything, with solution and instructor cells marked for a
     labelled box, and code shown. Widget views give way to their static HTML snapshot.
     """
-    from .editions import ANSWER_PROMPT_TAG, ANSWER_TAG, HIDDEN_TAGS, make_edition
+    from .editions import ANSWER_PROMPT_TAG, ANSWER_TAG, HIDDEN_TAGS, make_edition, unfold
 
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}: use student, teacher or both")
@@ -128,6 +128,8 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
                 cell.metadata["sl_group_end"] = True
         cell.metadata.pop("jupyter", None)  # on paper nothing is collapsed: the box labels it
         if tags & HIDDEN_TAGS:
+            if cell.cell_type == "markdown":
+                cell.source = unfold(cell.source)  # the labelled box below replaces the notebook's fold
             kind = "solution" if "solution" in tags else "instructor"
             if box is not None and box.metadata["sl_box"]["kind"] == kind:
                 box.metadata["sl_box"]["last"] = False  # the same box goes on: one label for the whole answer
@@ -388,8 +390,9 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str], *, key: boo
     chosen = [e for e in EDITIONS if e in set(editions)]
     css = (TEMPLATES / "summit_handout" / "handout.css").read_text(encoding="utf-8")
     forms = [*(("worksheet",) if "student" in chosen else ()), *(("plan",) if "teacher" in chosen else ())]
-    lesson_map = lesson_map_html(metas=metas, link_suffix=None, handouts=[(e, _LABELS[e]) for e in chosen]
-                                 + [(f, FORMS[f]) for f in forms],
+    links = ([(e, _LABELS[e]) for e in chosen] + [(f, FORMS[f]) for f in forms]
+             + [(f"slides/{e}", f"{_LABELS[e].split()[0]} slides") for e in chosen])
+    lesson_map = lesson_map_html(metas=metas, link_suffix=None, handouts=links,
                                  caption="Lesson map: the lessons in reading order, with their handouts")
     latest = max((m["accurate_as_of"] for m in metas), default="")
     dated = f"<p>Accurate as of {_date_text(latest)} (the latest event in the sources).</p>" if latest else ""
@@ -420,6 +423,9 @@ The student edition leaves out the solutions and the instructor notes; the teach
 labelled box. Every handout works offline.</p>
 {dated}
 {key_link}
+<p>Each lesson also has slides to project, one idea per slide, working offline like the handouts: the student
+slides leave out the solutions and notes; the teacher slides keep them as speaker notes (press S in the slides
+to open the speaker view, F for full screen).</p>
 {lesson_map}
 </main>
 {credits}
@@ -873,6 +879,12 @@ def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]],
 
         write_key(staging / "key", paths, cache=cache, executed=executed, salt=salt)
         write_plans(staging / "plan", paths)
+    from .slides import DeckError, write_decks
+
+    try:  # the offline slide decks, slides/<edition>/NN_name.html (summit_lessons.slides)
+        write_decks(staging / "slides", paths, editions)
+    except DeckError as exc:
+        raise BuildError(str(exc)) from None
     (staging / "index.html").write_text(index_html(metas, editions, key=key), encoding="utf-8")
     if pdf:
         from .pdf import PdfError, print_folder

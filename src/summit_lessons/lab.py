@@ -59,6 +59,7 @@ class LabServer:
     port: int
     token: str
     argv: list[str]
+    start_path: str = f"/lab/tree/{LESSON_MAP}"
 
     @property
     def base(self) -> str:
@@ -66,22 +67,42 @@ class LabServer:
 
     @property
     def url(self) -> str:
-        """The lesson map, logged in by the token: what the learner opens."""
-        return f"{self.base}/lab/tree/{LESSON_MAP}?token={self.token}"
+        """The lesson map (or the lesson's slides), logged in by the token: what the learner opens."""
+        return f"{self.base}{self.start_path}?token={self.token}"
+
+
+def present_path(lesson: str) -> str:
+    """The address of a lesson's live slides (jupyterlab-rise's presenter, ``/rise/<notebook>``)."""
+    return f"/rise/{lesson}"
+
+
+def find_lesson(name: str) -> str:
+    """The notebook file of a lesson named by its number (``2``, ``02``), stem or file name."""
+    from .lessons import notebook_paths
+
+    names = [p.name for p in notebook_paths()]
+    wanted = name.removesuffix(".ipynb")
+    for n in names:
+        stem = n.removesuffix(".ipynb")
+        if wanted in (stem, stem[:2]) or (wanted.isdigit() and int(wanted) == int(stem[:2])):
+            return n
+    raise LabError(f"no lesson {name!r}: give one of {', '.join(n.removesuffix('.ipynb') for n in names)}")
 
 
 def lab_server(folder: str | os.PathLike[str], *, port: int, open_browser: bool = True,
-               as_root: bool | None = None, token: str | None = None) -> LabServer:
-    """The JupyterLab command line for ``folder`` (nothing is started)."""
+               as_root: bool | None = None, token: str | None = None, present: str | None = None) -> LabServer:
+    """The JupyterLab command line for ``folder`` (nothing is started); ``present``: open that
+    notebook straight into its live slides."""
     folder = Path(folder).resolve()
     token = token or secrets.token_hex(16)
+    start_path = present_path(present) if present else f"/lab/tree/{LESSON_MAP}"
     argv = [sys.executable, "-m", "jupyterlab",
             f"--ServerApp.root_dir={folder}",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={port}",
             "--ServerApp.port_retries=0",  # the address we print must be the one it uses
             f"--IdentityProvider.token={token}",
-            f"--LabApp.default_url=/lab/tree/{LESSON_MAP}",
+            f"--LabApp.default_url={start_path}",
             # Ctrl+C stops it at once instead of asking "Shutdown this Jupyter server (y/[n])?"
             "--ServerApp.answer_yes=True",
             # its own start-up banner would print a second, different-looking address
@@ -90,7 +111,7 @@ def lab_server(folder: str | os.PathLike[str], *, port: int, open_browser: bool 
         argv.append("--no-browser")
     if is_root() if as_root is None else as_root:
         argv.append("--allow-root")
-    return LabServer(folder=folder, port=port, token=token, argv=argv)
+    return LabServer(folder=folder, port=port, token=token, argv=argv, start_path=start_path)
 
 
 def _answers(server: LabServer) -> bool:
@@ -103,8 +124,11 @@ def _answers(server: LabServer) -> bool:
 
 
 def start(folder: str | os.PathLike[str] = "summit-lessons", edition: str = "student", *,
-          port: int | None = None, open_browser: bool = True, say: Callable[[str], None] = print) -> int:
+          port: int | None = None, open_browser: bool = True, say: Callable[[str], None] = print,
+          present: str | None = None) -> int:
     """Copy the ``edition`` into ``folder``, run JupyterLab there until it stops; its exit code.
+
+    ``present`` (a lesson's number or name) opens that lesson straight into its live slides.
 
     Raises :class:`LabError` when JupyterLab is missing, the port is taken or it never answers.
     """
@@ -115,6 +139,7 @@ def start(folder: str | os.PathLike[str] = "summit-lessons", edition: str = "stu
     if Path(folder).exists() and not Path(folder).is_dir():
         raise LabError(f"{folder} is a file, not a folder: give the folder for your lessons "
                        "(it is made if it does not exist)")
+    lesson = find_lesson(present) if present else None
     try:
         report = copy_edition(folder, edition)
     except OSError as exc:  # read-only, full, not ours
@@ -130,7 +155,7 @@ def start(folder: str | os.PathLike[str] = "summit-lessons", edition: str = "stu
             "(a folder or a link) has that name; rename it to get that lesson")
     if port is None:
         port = free_port()
-    server = lab_server(report.dest, port=port, open_browser=open_browser)
+    server = lab_server(report.dest, port=port, open_browser=open_browser, present=lesson)
     if "--allow-root" in server.argv:
         say("running as root: JupyterLab is started with --allow-root")
     proc = subprocess.Popen(server.argv, cwd=server.folder)
@@ -149,7 +174,7 @@ def start(folder: str | os.PathLike[str] = "summit-lessons", edition: str = "stu
             if time.monotonic() > deadline:
                 raise LabError(f"JupyterLab did not answer on port {port} within {READY_SECONDS} s")
             time.sleep(0.25)
-        say("JupyterLab is ready. Open the lesson map at this address:")
+        say(f"JupyterLab is ready. Open {'the slides of ' + lesson if lesson else 'the lesson map'} at this address:")
         say(f"    {server.url}")
         say(f"Your work is saved in {server.folder}. Stop JupyterLab with Ctrl+C.")
         return proc.wait()

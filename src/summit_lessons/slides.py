@@ -1,0 +1,322 @@
+"""Slides from the lesson notebooks: the slide metadata annotator and the offline reveal.js decks.
+
+**Annotator.** Every cell's ``metadata.slideshow.slide_type`` (the standard Jupyter key that
+JupyterLab's property inspector, RISE and nbconvert all read) is derived from the cell's tags and
+headings by :func:`slide_type`, with a small table of per-cell-id exceptions (:data:`OVERRIDES`).
+Because other people edit the lesson text, the metadata is never written by hand: after a merge,
+run ``python -m summit_lessons.slides annotate notebooks/*.ipynb``. It is idempotent and changes
+nothing but ``metadata.slideshow``.
+
+The rules, in order (one idea per slide; an exercise on its own slide):
+
+- ``instructor`` and ``solution`` cells are speaker **notes**: the teacher edition keeps them as
+  speaker notes, the student edition has no such cell (:func:`summit_lessons.editions.make_edition`);
+- ``quiz`` cells are **skipped** (each student does the self-check in the notebook);
+- an ``exercise`` starts a **slide**; its ``hint`` and ``check`` cells stay on it (``-``);
+- a markdown cell opening with ``#`` or ``##`` starts a **slide**, one with ``###`` a **subslide**,
+  any other markdown cell (a labelled Fact, Analysis, …) a subslide of its own;
+- a code cell with no output, or a set-up cell of imports only, is **skipped**;
+- a widget (tag ``widget``) gets a subslide of its own; any other output joins a short lead-in
+  paragraph just above it (``-``), else gets its own subslide.
+
+**Decks** (:func:`write_decks`) are built by nbconvert's slides exporter with the
+``summit_slides`` template, from the edition notebooks (so a student deck has what the student
+edition has), reveal.js copied from the npm tarball pinned in ``deploy/slides/reveal-lock.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+__all__ = ["SLIDE_TYPES", "OVERRIDES", "slide_type", "annotate_notebook", "annotate", "slide_counts",
+           "deck_notebook", "export_deck", "write_decks", "DeckError", "main"]
+
+#: The values Jupyter's slideshow metadata allows.
+SLIDE_TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
+#: Cells whose slide type the rules get wrong, by cell id (a reason beside each).
+OVERRIDES: dict[str, str] = {
+    "00-05": "skip",  # the lesson map: a long table of objectives; the handouts' index page has it
+    "chk-04-labels": "subslide",  # exercise 1 of lesson 04 is long: its answer box gets a slide of its own
+}
+#: A paragraph at most this long stays on one slide with the table or figure under it.
+LEAD_IN_CHARS = 350
+_HEADING = re.compile(r"^\s*(#{1,6})\s")
+_IMPORT = re.compile(r"^\s*(from\s+\S+\s+import\s|import\s)")
+
+
+def _tags(cell: Any) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def _source(cell: Any) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _setup_only(source: str) -> bool:
+    lines = [ln for ln in source.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    return bool(lines) and all(_IMPORT.match(ln) for ln in lines)
+
+
+def slide_type(cells: Sequence[Any], index: int) -> str:
+    """The slide type of ``cells[index]`` by the rules above (the override table comes first)."""
+    cell = cells[index]
+    if cell.get("id") in OVERRIDES:
+        return OVERRIDES[cell["id"]]
+    tags = _tags(cell)
+    source = _source(cell)
+    if tags & {"instructor", "solution"}:
+        return "notes"
+    if tags & {"quiz", "answer"}:
+        return "skip"
+    if "exercise" in tags:
+        return "slide"
+    if tags & {"hint", "check"}:
+        return "-"
+    if cell.get("cell_type") == "markdown":
+        m = _HEADING.match(source)
+        if m:
+            return "slide" if len(m.group(1)) <= 2 else "subslide"
+        return "subslide"
+    if cell.get("cell_type") != "code":
+        return "skip"
+    if not cell.get("outputs") or _setup_only(source):
+        return "skip"
+    if "widget" in tags:
+        return "subslide"
+    prev = cells[index - 1] if index else None
+    if (prev is not None and prev.get("cell_type") == "markdown" and not _tags(prev)
+            and not _HEADING.match(_source(prev)) and len(_source(prev)) <= LEAD_IN_CHARS):
+        return "-"
+    return "subslide"
+
+
+def annotate_notebook(nb: Any) -> int:
+    """Set every cell's ``metadata.slideshow.slide_type`` in place; how many cells changed."""
+    changed = 0
+    for i, cell in enumerate(nb.cells):
+        want = slide_type(nb.cells, i)
+        meta = cell.setdefault("metadata", {})
+        show = meta.get("slideshow")
+        if not isinstance(show, dict) or show.get("slide_type") != want:
+            meta["slideshow"] = {**(show if isinstance(show, dict) else {}), "slide_type": want}
+            changed += 1
+    return changed
+
+
+def annotate(paths: Iterable[str | Path]) -> dict[str, int]:
+    """Annotate each notebook file; rewrite only those that changed. ``{file name: cells changed}``."""
+    import os
+
+    import nbformat
+
+    report = {}
+    for path in map(Path, paths):
+        nb = nbformat.read(path, as_version=4)
+        n = annotate_notebook(nb)
+        report[path.name] = n
+        if n:
+            tmp = path.with_name(f".{path.name}.partial")
+            tmp.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+            os.replace(tmp, path)
+    return report
+
+
+def slide_counts(nb: Any) -> dict[str, int]:
+    """How many slides (``slide`` + ``subslide``) and notes cells a notebook has."""
+    kinds = [c.get("metadata", {}).get("slideshow", {}).get("slide_type") for c in nb.cells]
+    return {"slides": sum(k in ("slide", "subslide") for k in kinds), "notes": kinds.count("notes")}
+
+
+# ---------------------------------------------------------------------------- offline decks
+
+#: A markdown block longer than this is cut into slides of its own in a deck (26 px text on 1280 × 720).
+DECK_CHARS = 650
+_LABELS = {"student": "Student edition", "teacher": "Teacher edition"}
+
+
+class DeckError(RuntimeError):
+    """reveal.js cannot be had, or a deck cannot be written; the message is one line."""
+
+
+def _template_dir() -> Path:
+    from .locations import package_dir
+
+    return package_dir() / "templates" / "summit_slides"
+
+
+def reveal_files(cache: Path | None = None) -> dict[str, str]:
+    """reveal.js's files (text), from the npm tarball pinned in ``reveal-lock.json``, sha256-checked."""
+    import hashlib
+    import json
+    import tarfile
+
+    from .locations import cache_dir
+
+    lock = json.loads((_template_dir() / "reveal-lock.json").read_text(encoding="utf-8"))["reveal"]
+    folder = Path(cache) if cache is not None else cache_dir() / "npm"
+    folder.mkdir(parents=True, exist_ok=True)
+    from .litesite import SiteError, _fetch_npm
+
+    try:
+        tgz = _fetch_npm(lock, folder, "reveal-lock.json", [])
+    except SiteError as exc:
+        raise DeckError(f"{exc} (the slide decks need reveal.js; run once with a connection to the npm registry)") from None
+    got = hashlib.sha256(tgz.read_bytes()).hexdigest()
+    if got != lock["sha256"]:  # _fetch_npm checked it too; a second look costs nothing
+        raise DeckError(f"{tgz}: sha256 {got} does not match reveal-lock.json")
+    out = {}
+    with tarfile.open(tgz, "r:gz") as tar:
+        for key, member in lock["files"].items():
+            fh = tar.extractfile(member)
+            if fh is None:
+                raise DeckError(f"{tgz}: has no {member}")
+            out[key] = fh.read().decode("utf-8")
+    out["version"] = lock["npm"]
+    return out
+
+
+def _split_markdown(source: str, limit: int = DECK_CHARS) -> list[str]:
+    """A long markdown cell cut at paragraph (then list item) boundaries into slide-sized pieces."""
+    if len(source) <= limit:
+        return [source]
+    blocks: list[str] = []
+    for block in re.split(r"\n\s*\n", source):
+        if len(block) > limit and re.match(r"^\s*[-*] ", block):
+            items = re.split(r"\n(?=[-*] )", block)
+            blocks.extend(items)
+        else:
+            blocks.append(block)
+    pieces, current = [], ""
+    for block in blocks:
+        if current and len(current) + len(block) + 2 > limit:
+            pieces.append(current)
+            current = block
+        else:
+            current = f"{current}\n\n{block}" if current else block
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def deck_notebook(nb: Any, edition: str) -> Any:
+    """The notebook a deck is exported from: the edition's cells (via the handouts' preparation:
+    widget snapshots, alt text, no answers for students), code hidden, long text cut into slides."""
+    import nbformat
+
+    from .editions import unfold
+    from .handouts import edition_notebook
+
+    nb = copy.deepcopy(nb)
+    for i, cell in enumerate(nb.cells):
+        # A cell the annotator has not seen gets the rules' type; a teacher-only cell is always a note.
+        show = cell.metadata.get("slideshow")
+        if not isinstance(show, dict) or "slide_type" not in show:
+            cell.metadata["slideshow"] = {"slide_type": slide_type(nb.cells, i)}
+        if {"solution", "instructor"} & _tags(cell):
+            cell.metadata["slideshow"] = {**cell.metadata["slideshow"], "slide_type": "notes"}
+    prepared = edition_notebook(nb, edition, show_code=False)
+    cells = []
+    for cell in prepared.cells:
+        kind = cell.metadata.get("slideshow", {}).get("slide_type")
+        if cell.cell_type == "code":
+            cell.metadata.setdefault("transient", {})["remove_source"] = True
+            for out in cell.get("outputs", []):  # on a projected slide, answers stay folded until opened
+                html = out.get("data", {}).get("text/html")
+                if isinstance(html, str):
+                    out["data"]["text/html"] = html.replace('<details class="sl-answer" open>', '<details class="sl-answer">')
+            if not cell.outputs and kind != "skip":
+                continue
+        if kind == "notes":
+            if cell.cell_type == "markdown":
+                cell.source = unfold(cell.source)
+            cells.append(cell)
+            continue
+        if cell.cell_type == "markdown" and kind not in ("skip", None):
+            pieces = _split_markdown(cell.source)
+            heading = _HEADING.match(cell.source)
+            if heading:  # a continued slide keeps its section's heading, marked as continued
+                title = cell.source.splitlines()[0].rstrip()
+                pieces = pieces[:1] + [f"{title} (continued)\n\n{piece}" for piece in pieces[1:]]
+            for n, piece in enumerate(pieces):
+                new = nbformat.v4.new_markdown_cell(piece)
+                new.id = cell.id if n == 0 else f"{cell.id}-{n}"[:64]
+                new.metadata = {**cell.metadata, "slideshow": {"slide_type": kind if n == 0 else "subslide"}}
+                cells.append(new)
+            continue
+        cells.append(cell)
+    prepared.cells = cells
+    return prepared
+
+
+def _exporter() -> Any:
+    from . import execute  # noqa: F401  # first: it spares nbformat a slow import (see execute.py)
+    from nbconvert import SlidesExporter
+
+    exporter = SlidesExporter(template_name="summit_slides", extra_template_basedirs=[str(_template_dir().parent)])
+    exporter.exclude_anchor_links = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    return exporter
+
+
+def export_deck(nb: Any, edition: str, reveal: dict[str, str], exporter: Any | None = None) -> str:
+    """One lesson's deck (a complete, self-contained HTML page) in the ``edition``."""
+    meta = nb.metadata.get("summit_lessons", {})
+    prepared = deck_notebook(nb, edition)
+    prepared.metadata.pop("widgets", None)
+    folder = _template_dir()
+    sl = {"title": meta.get("title", "Lesson"), "edition": edition, "edition_label": _LABELS[edition],
+          "notes": edition == "teacher",
+          "reveal_js": reveal["reveal_js"], "reveal_css": reveal["reveal_css"], "notes_js": reveal["notes_js"],
+          "theme_css": "", "deck_css": (folder / "deck.css").read_text(encoding="utf-8"),
+          "deck_js": (folder / "deck.js").read_text(encoding="utf-8")}
+    exporter = exporter or _exporter()
+    body, _ = exporter.from_notebook_node(prepared, resources={"sl": sl})
+    # reveal.js's own source names its licence; a link to another lesson leads to that lesson's deck.
+    return re.sub(r'href="(\d\d_[\w-]+)\.ipynb(#[^"]*)?"', lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
+
+
+def write_decks(folder: Path, notebooks: Iterable[Path], editions: Iterable[str], *,
+                cache: Path | None = None) -> list[Path]:
+    """Write ``folder/<edition>/NN_name.html`` for every lesson and edition; the files written.
+
+    The notebooks are read as committed (executed; strict nbval keeps their outputs current), as
+    the teacher's key does: nothing is executed here.
+    """
+    import nbformat
+
+    reveal = reveal_files(cache)
+    exporter = _exporter()
+    written = []
+    for edition in editions:
+        (folder / edition).mkdir(parents=True, exist_ok=True)
+        for path in notebooks:
+            nb = nbformat.read(path, as_version=4)
+            target = folder / edition / f"{Path(path).stem}.html"
+            target.write_text(export_deck(nb, edition, reveal, exporter), encoding="utf-8")
+            written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m summit_lessons.slides", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("annotate", help="write every cell's slide type from the rules (idempotent)")
+    p.add_argument("notebooks", nargs="+")
+    args = parser.parse_args(argv)
+    import nbformat
+
+    for name, n in annotate(args.notebooks).items():
+        path = next(Path(p) for p in args.notebooks if Path(p).name == name)
+        counts = slide_counts(nbformat.read(path, as_version=4))
+        print(f"{name}: {n} cell{'s' if n != 1 else ''} changed; {counts['slides']} slides, {counts['notes']} notes cells")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Slide metadata of the lessons (no browser): every lesson has slides, the annotator is the
+source of the metadata (idempotent, touching nothing else), no solution or instructor note is a
+visible slide, and every notes cell is the teacher's. That every slide fits is measured in
+Chromium (tests/test_browser_slides.py)."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from summit_lessons import slides
+from summit_lessons.editions import make_edition
+from summit_lessons.lessons import notebook_paths
+
+PATHS = notebook_paths()
+VISIBLE = {"slide", "subslide", "fragment", "-"}
+
+
+def _kind(cell) -> str | None:
+    return cell.metadata.get("slideshow", {}).get("slide_type")
+
+
+@pytest.fixture(scope="module")
+def lessons():
+    return {p.stem: nbformat.read(p, as_version=4) for p in PATHS}
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_committed_metadata_is_what_the_annotator_writes(path):
+    nb = nbformat.read(path, as_version=4)
+    assert slides.annotate_notebook(nb) == 0, (f"{path.name}: slide metadata is out of date: run "
+                                               "python -m summit_lessons.slides annotate notebooks/*.ipynb")
+
+
+def test_annotator_touches_only_slideshow_and_is_idempotent(tmp_path):
+    src = PATHS[2]
+    raw = json.loads(src.read_text(encoding="utf-8"))
+    for cell in raw["cells"]:
+        cell["metadata"].pop("slideshow", None)
+    cell0 = raw["cells"][0]
+    cell0["metadata"]["slideshow"] = {"slide_type": "skip", "data": {"keep": "me"}}
+    path = tmp_path / src.name
+    path.write_text(json.dumps(raw, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    before = copy.deepcopy(raw)
+    first = slides.annotate([path])
+    assert first[src.name] == len(raw["cells"])
+    after = json.loads(path.read_text(encoding="utf-8"))
+    for b, a in zip(before["cells"], after["cells"]):
+        a_meta = {k: v for k, v in a["metadata"].items() if k != "slideshow"}
+        b_meta = {k: v for k, v in b["metadata"].items() if k != "slideshow"}
+        assert a_meta == b_meta and a["source"] == b["source"] and a.get("outputs") == b.get("outputs")
+        assert a["id"] == b["id"]
+    assert after["cells"][0]["metadata"]["slideshow"] == {"slide_type": "slide", "data": {"keep": "me"}}
+    assert after["metadata"] == before["metadata"]
+    written = path.read_bytes()
+    assert slides.annotate([path]) == {src.name: 0} and path.read_bytes() == written
+
+
+@pytest.mark.parametrize("slug", [p.stem for p in PATHS])
+def test_every_lesson_has_slides_and_teacher_only_cells_are_notes(lessons, slug):
+    nb = lessons[slug]
+    kinds = [_kind(c) for c in nb.cells]
+    assert all(k in slides.SLIDE_TYPES for k in kinds), kinds
+    assert kinds[0] == "slide" and kinds.count("slide") + kinds.count("subslide") >= 10
+    for cell, kind in zip(nb.cells, kinds):
+        tags = set(cell.metadata.get("tags", []))
+        if tags & {"solution", "instructor"}:
+            assert kind == "notes", (slug, cell.id)  # never a visible slide
+        if "exercise" in tags:
+            assert kind == "slide", (slug, cell.id)  # an exercise on its own slide
+        if kind == "notes":
+            assert tags & {"solution", "instructor"}, (slug, cell.id)
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    assert _kind(setup) == "skip"  # the imports are not projected
+
+
+@pytest.mark.parametrize("slug", [p.stem for p in PATHS])
+def test_notes_are_teacher_only(lessons, slug):
+    student = make_edition(lessons[slug], "student")
+    teacher = make_edition(lessons[slug], "teacher")
+    assert not [c for c in student.cells if _kind(c) == "notes"]
+    assert [c.id for c in teacher.cells if _kind(c) == "notes"] == [
+        c.id for c in lessons[slug].cells if _kind(c) == "notes"]
+
+
+def test_deck_notebook_cuts_long_text_and_keeps_the_heading():
+    nb = nbformat.v4.new_notebook()
+    long = "## Key points\n\n" + "\n".join(f"- point {i}: " + "word " * 30 for i in range(8))
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_markdown_cell(long)]
+    nb.metadata["summit_lessons"] = {"title": "T"}
+    deck = slides.deck_notebook(nb, "student")
+    texts = [c.source for c in deck.cells]
+    assert len(texts) > 3 and all(len(t) <= slides.DECK_CHARS + 40 for t in texts)
+    assert all(t.startswith("## Key points (continued)") for t in texts[2:])
+    assert [_kind(c) for c in deck.cells][:3] == ["slide", "slide", "subslide"]
+    assert "".join(texts).count("point 7") == 1
+
+
+def test_start_present_opens_the_lesson_in_rise():
+    from summit_lessons.lab import LabError, find_lesson, lab_server
+
+    assert {find_lesson(n) for n in ("2", "02", "02_summit_day", "02_summit_day.ipynb")} == {"02_summit_day.ipynb"}
+    server = lab_server("/tmp/lessons", port=9999, present="02_summit_day.ipynb", token="t")
+    assert server.url == "http://127.0.0.1:9999/rise/02_summit_day.ipynb?token=t"
+    assert "--LabApp.default_url=/rise/02_summit_day.ipynb" in server.argv
+    with pytest.raises(LabError, match="no lesson '9': give one of 00_start_here"):
+        find_lesson("9")
+
+
+def test_lab_settings_turn_the_news_off_and_ship_as_jupyterlabs_overrides():
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    shared = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]["shared-data"]
+    src, dest = next(iter(shared.items()))
+    assert dest == "share/jupyter/lab/settings/overrides.d/summit_lessons.json"
+    settings = json.loads((root / src).read_text())
+    assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    lite = json.loads((root / "deploy" / "jupyterlite" / "overrides.json").read_text())
+    assert lite["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
