@@ -25,7 +25,7 @@ __all__ = ["ExecutionError", "NotebookError", "execute_notebook", "read_notebook
 #: Metadata keys a notebook may keep; anything else (personal or tool state) is dropped.
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info", "summit_lessons", "widgets")
 #: ``summit_lessons`` on a cell: e.g. ``answer_lines`` of an exercise for the printed worksheet.
-KEEP_CELL_METADATA = ("tags", "alt", "jupyter", "summit_lessons")
+KEEP_CELL_METADATA = ("tags", "alt", "jupyter", "summit_lessons", "slideshow")
 
 
 class ExecutionError(RuntimeError):
