@@ -7,8 +7,10 @@ pinned with its sha256 in ``deploy/jupyterlite/site-lock.json`` and checked befo
 - Pyodide's core and its official ``pyodide-lock.json`` from npm (``pyodide@0.27.7``);
 - Pyodide's compiled builds (numpy, pandas, matplotlib, …), each accepted only when its sha256
   equals the one in that official lock; ship only the packages the lessons and the kernel need;
-- pure-Python wheels from PyPI (ipywidgets, comm, …) and this package's own wheel, added to the
-  lock so that ``loadPyodide`` installs ``summit_lessons`` before the first cell runs.
+- pure-Python wheels from PyPI (ipywidgets, comm, …), the kernel's own wheels (piplite,
+  ipykernel, pyodide_kernel) and this package's own wheel, added to the lock so that
+  ``loadPyodide`` fetches them all in parallel while the interpreter boots;
+- matplotlib's font cache, built by this Pyodide in Node at build time (:mod:`litefonts`).
 
 The notebooks are the student (or teacher) edition made by :func:`editions.make_edition`.
 ``jupyter lite build`` runs from a separate tool environment (``.venv-lite``, made by
@@ -251,7 +253,31 @@ def _pyodide_folder(spec: dict[str, Any], cache: Path, tools: Path, stage: Path,
     # pyodide 0.27 checks info.version against its own: keep the official info block.
     lock = {"info": official["info"], "packages": {k: packages[k] for k in keep}}
     (stage / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True), encoding="utf-8")
+    if "matplotlib" in lock["packages"]:
+        _fix_font_cache(stage, lock, cache, log)
     return keep
+
+
+def _fix_font_cache(stage: Path, lock: dict[str, Any], cache: Path, log: list[str]) -> None:
+    """Ship matplotlib's font cache, built by this Pyodide in Node (see :mod:`litefonts`).
+
+    The cache is kept in the download cache under the official wheel's sha256, so a rebuild
+    does not start Node again.
+    """
+    from .litefonts import FontCacheError, font_cache_json, ship_font_cache
+
+    entry = lock["packages"]["matplotlib"]
+    kept = cache / f"fontlist-{entry['sha256'][:16]}.json"
+    if not kept.is_file():
+        try:
+            kept.write_bytes(font_cache_json(stage))
+        except FontCacheError as exc:
+            raise SiteError(str(exc)) from None
+        log.append(kept.name)
+    wheel = stage / entry["file_name"]
+    ship_font_cache(wheel, kept.read_bytes())
+    entry["sha256"] = _sha256(wheel)
+    (stage / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True), encoding="utf-8")
 
 
 # ------------------------------------------------------------------ notebooks and pages
@@ -411,6 +437,12 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
         work = Path(tmp)
         lite = work / "lite"
         lite.mkdir()
+        config = json.loads((root / LITE_DIR / "jupyter-lite.json").read_text(encoding="utf-8"))
+        kernel = config["jupyter-config-data"]["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+        if kernel["loadPyodideOptions"]["packages"] != spec["preload"]:
+            # The kernel installs whatever it does not find preloaded one package at a time.
+            raise SiteError(f"{LITE_DIR / 'jupyter-lite.json'}: loadPyodideOptions.packages must equal "
+                            f"\"preload\" in {LITE_DIR / 'site-lock.json'} ({spec['preload']})")
         shutil.copyfile(root / LITE_DIR / "jupyter-lite.json", lite / "jupyter-lite.json")
         shutil.copyfile(root / LITE_DIR / "overrides.json", lite / "overrides.json")
         report.packages = _pyodide_folder(spec, cache_dir, tools_dir, lite / "static" / "pyodide", root,
