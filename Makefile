@@ -25,7 +25,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # configurable-http-proxy for the hub, from npm, pinned by deploy/jupyterhub/package-lock.json.
 CHP    := deploy/jupyterhub/node_modules/.bin/configurable-http-proxy
 
-.PHONY: setup test unit lab execute handouts pdf bundle bench browser validate clean hub site site-zip lite-tools
+.PHONY: setup test unit lab execute handouts pdf bundle bench browser validate clean hub site site-zip lite-tools student-env bundle-student
 
 $(VENV)/.stamp-installer: constraints.txt
 ifeq ($(INSTALLER),pip)
@@ -79,13 +79,23 @@ handouts: setup  ## student + teacher HTML handouts of every lesson, and index.h
 pdf: $(VENV)/.stamp-pdf browser  ## the handouts with a PDF beside every page, student.pdf, teacher.pdf and key/index.pdf
 	$(BIN)/summit-lessons handouts --out build/handouts --pdf
 
-bundle: $(VENV)/.stamp-wheel  ## one zip for an offline classroom: handouts, notebooks, data
+bundle: $(VENV)/.stamp-wheel  ## one zip for an offline classroom (teacher edition: handouts, key, notebooks, data)
 	$(BIN)/summit-lessons bundle --out build/summit_lessons-offline.zip
+
+bundle-student: $(VENV)/.stamp-wheel lite-tools  ## the student bundle: student handouts, notebooks and site, no answers
+	$(BIN)/summit-lessons bundle --edition student --out build/summit_lessons-offline-student.zip
 
 lab: $(VENV)/.stamp-lab  ## JupyterLab on the lesson notebooks (as root too)
 	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks
 
-hub: $(VENV)/.stamp-hub $(CHP)  ## a JupyterHub classroom on http://127.0.0.1:8000 (deploy/jupyterhub/)
+# The students' single-user servers run from their own venv: the student wheel (no solution text),
+# JupyterLab and jupyterhub-singleuser, pinned, readable by all (summit_lessons/hubenv.py).
+# Rebuilt only when its inputs change (hubenv keeps a key file in it).
+STUDENT_ENV := build/student-env
+student-env: $(VENV)/.stamp-wheel  ## the student servers' Python environment in build/student-env
+	$(BIN)/python -m summit_lessons.hubenv $(STUDENT_ENV)
+
+hub: $(VENV)/.stamp-hub $(CHP) student-env  ## a JupyterHub classroom on http://127.0.0.1:8000 (deploy/jupyterhub/)
 	cd deploy/jupyterhub && $(abspath $(BIN))/jupyterhub -f jupyterhub_config.py
 
 clean:

@@ -107,6 +107,9 @@ def _bundle(args: argparse.Namespace) -> int:
     from .handouts import BuildError
     from .loader import DataError
 
+    student = args.edition == "student"
+    out = args.out or f"build/summit_lessons-offline{'-student' if student else ''}.zip"
+    handouts = args.handouts or ("build/handouts-student" if student else "build/handouts")
     try:
         if args.pdf:
             from .pdf import pdf_unavailable
@@ -115,12 +118,13 @@ def _bundle(args: argparse.Namespace) -> int:
             if why:
                 print(f"error: {why}", file=sys.stderr)
                 return 1
-        path = bundle(args.out, handouts_dir=args.handouts, cache_dir=args.cache, pdf=args.pdf)
+        path = bundle(out, handouts_dir=handouts, cache_dir=args.cache, pdf=args.pdf, edition=args.edition,
+                      site_dir=None if args.no_site else args.site)
     except (BuildError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"error: cannot write the bundle {args.out}: {exc.strerror or exc}"
+        print(f"error: cannot write the bundle {out}: {exc.strerror or exc}"
               + (f" ({exc.filename})" if exc.filename else ""), file=sys.stderr)
         return 1
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
@@ -219,9 +223,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--paper", choices=["a4", "letter"], default="a4", help="paper size of the PDFs (default: a4)")
     p.set_defaults(func=_handouts)
 
-    p = sub.add_parser("bundle", help="one zip for an offline classroom: handouts, notebooks, data")
-    p.add_argument("--out", default="build/summit_lessons-offline.zip", help="zip file to write")
-    p.add_argument("--handouts", default="build/handouts", help="where to build the handouts first")
+    p = sub.add_parser("bundle", help="one zip for an offline classroom: handouts, notebooks, data (teacher edition unless told)")
+    p.add_argument("--edition", choices=["student", "teacher"], default="teacher",
+                   help="teacher (default): both handout editions, the key and every cell; student: student "
+                        "handouts, notebooks and package, no key, and the student JupyterLite site")
+    p.add_argument("--out", default=None, help="zip file to write (default: build/summit_lessons-offline.zip, "
+                                               "build/summit_lessons-offline-student.zip for --edition student)")
+    p.add_argument("--handouts", default=None, help="where to build the handouts first "
+                                                    "(default: build/handouts, build/handouts-student)")
+    p.add_argument("--site", default="build/site", help="where the student bundle's site is built (default: build/site)")
+    p.add_argument("--no-site", action="store_true", help="leave the JupyterLite site out of the student bundle "
+                                                          "(building it needs a clone with make lite-tools)")
     p.add_argument("--cache", default=cache, help=f"handout cache folder (default: {cache})")
     p.add_argument("--pdf", action="store_true", help="include the PDFs of every handout (needs Chromium)")
     p.set_defaults(func=_bundle)

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .locations import package_dir
+from .sitereadme import site_readme
 
 __all__ = ["SiteError", "SiteReport", "build_site", "write_zip", "source_root", "LITE_DIR"]
 
@@ -189,16 +190,14 @@ def _closure(packages: dict[str, Any], roots: Iterable[str]) -> list[str]:
     return sorted(seen)
 
 
-def _build_wheel(root: Path, dest: Path) -> Path:
-    """This package's wheel, built by hatchling from the checkout (hatchling's wheels are reproducible)."""
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
-    proc = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(dest)],
-                          cwd=root, capture_output=True, text=True, env=env)
-    wheels = sorted(dest.glob("summit_lessons-*.whl"))
-    if proc.returncode != 0 or not wheels:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise SiteError(f"cannot build the summit_lessons wheel: {last}")
-    return wheels[-1]
+def _package_wheel(dest: Path, edition: str) -> Path:
+    """This package's wheel in the site's edition (the student site's holds no solution text)."""
+    from .wheel import WheelError, build_wheel
+
+    try:
+        return build_wheel(dest, edition)
+    except WheelError as exc:
+        raise SiteError(str(exc)) from None
 
 
 def _without_data(wheel: Path, folder: Path) -> Path:
@@ -229,7 +228,7 @@ def _trim_app(site: Path) -> None:
 
 
 def _pyodide_folder(spec: dict[str, Any], cache: Path, tools: Path, stage: Path, root: Path,
-                    log: list[str]) -> list[str]:
+                    log: list[str], edition: str = "student") -> list[str]:
     """Write ``stage`` = the trimmed Pyodide (core, verified builds, added wheels, merged lock)."""
     where = str(LITE_DIR / "site-lock.json")
     tgz = _fetch_npm(spec["pyodide"], cache, where, log)
@@ -256,7 +255,7 @@ def _pyodide_folder(spec: dict[str, Any], cache: Path, tools: Path, stage: Path,
     for name in spec["kernel_wheels"]["files"]:
         _check(kernel_pypi / name, digests[name], str(kernel_pypi / "all.json"))
         extra.append(kernel_pypi / name)
-    extra.append(_build_wheel(root, stage.parent / "wheel"))
+    extra.append(_package_wheel(stage.parent / "wheel", edition))
     known = {_norm(k): k for k in packages}
     for w in extra:
         known[_norm(_wheel_meta(w)[0])] = _norm(_wheel_meta(w)[0])
@@ -520,7 +519,7 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
         shutil.copyfile(root / LITE_DIR / "jupyter-lite.json", lite / "jupyter-lite.json")
         shutil.copyfile(root / LITE_DIR / "overrides.json", lite / "overrides.json")
         report.packages = _pyodide_folder(spec, cache_dir, tools_dir, lite / "static" / "pyodide", root,
-                                          report.downloaded)
+                                          report.downloaded, edition)
         metas = _write_notebooks(work / "files", edition)
         built = work / "site"
         env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
@@ -540,6 +539,9 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
         (built / "index.html").write_text(landing_page(metas, edition), encoding="utf-8")
         _date_lessons(built / "api" / "contents" / "all.json", metas)
         (built / "serve.py").write_text(SERVE_PY, encoding="utf-8")
+        # How to serve it and what a school needs: in the folder, so its zip and the bundle carry it.
+        size = sum(p.stat().st_size for p in built.rglob("*") if p.is_file())
+        (built / "README.txt").write_text(site_readme(edition, size / 1e6), encoding="utf-8")
         (built / KEY_FILE).write_text(key, encoding="utf-8")
         for p in [built, *built.rglob("*")]:
             os.utime(p, (EPOCH, EPOCH), follow_symlinks=False)

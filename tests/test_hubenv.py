@@ -1,0 +1,92 @@
+"""The hub's student environment (``summit_lessons.hubenv``, ``make student-env``): the student
+wheel installed as files, no solution text anywhere in it, readable by every account, no
+rfc3987-syntax, and the server extensions a class never uses switched off by Jupyter's own config."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import leaks
+from summit_lessons.hubenv import DISABLED_EXTENSIONS, KEY_FILE, HubEnvError, build_student_env
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("hubenv") / "student-env"
+    python = build_student_env(path)
+    assert python == path / "bin" / "python"
+    return path
+
+
+def _py(env: Path, code: str) -> str:
+    out = subprocess.run([str(env / "bin" / "python"), "-c", code], capture_output=True, text=True, cwd=env)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_the_package_is_the_student_wheel_installed_as_files(env):
+    where = Path(_py(env, "import summit_lessons; print(summit_lessons.__file__)"))
+    assert where.is_relative_to(env), where  # not an editable link back to the checkout
+    lesson = json.loads((where.parent / "notebooks" / "05_two_accounts.ipynb").read_text(encoding="utf-8"))
+    assert lesson["metadata"]["summit_lessons"]["edition"] == "student"
+    assert (env / "bin" / "jupyterhub-singleuser").is_file()
+    assert _py(env, "import jupyterlab, ipywidgets, jupyterhub; print(jupyterhub.__version__)") == "6.1.1"
+
+
+def test_no_file_of_the_environment_holds_solution_text(env):
+    needles = leaks.needles()
+    site = next(env.glob("lib/python*/site-packages"))
+    ours = leaks.scan(site / "summit_lessons", needles.all)
+    assert ours.files > 60 and ours.hits == []
+    # Every other file, read as bytes by grep's multi-pattern search (fast over the whole env).
+    patterns = sorted({v for n in needles.all for v in (n, json.dumps(n)[1:-1])})
+    grep = subprocess.run(["grep", "-rlaF", "-f", "-", str(env)], input="\n".join(patterns),
+                          capture_output=True, text=True)
+    assert grep.returncode == 1, grep.stdout  # 1: no file matched
+
+
+def test_every_account_can_read_it_and_no_other_can_change_it(env):
+    for p in [env, *env.rglob("*")]:
+        if p.is_symlink():
+            continue
+        mode = p.stat().st_mode
+        assert mode & 0o044 == 0o044 and not mode & 0o022, f"{p}: {oct(mode)}"
+        if p.is_dir():
+            assert mode & 0o011 == 0o011, f"{p}: {oct(mode)}"
+
+
+def test_rfc3987_syntax_is_left_out_and_format_checks_still_work(env):
+    code = ("import importlib.util as u, jsonschema, jupyter_events\n"
+            "assert u.find_spec('rfc3987_syntax') is None and u.find_spec('rfc3987') is None\n"
+            "c = jsonschema.Draft7Validator.FORMAT_CHECKER\n"
+            "print(c.conforms('http://example.org/a', 'uri'), c.conforms('not a uri', 'uri'))")
+    assert _py(env, code) == "True False"
+
+
+def test_unused_server_extensions_are_off_in_the_environments_own_config(env):
+    out = subprocess.run([str(env / "bin" / "jupyter"), "server", "extension", "list"], capture_output=True,
+                         text=True, env={"PATH": f"{env / 'bin'}:/usr/bin:/bin", "HOME": str(env.parent)})
+    text = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)
+    state = dict(re.findall(r"^\s+(\w+) (enabled|disabled)\s*$", text, re.M))
+    assert {name: state.get(name) for name in DISABLED_EXTENSIONS} == {n: "disabled" for n in DISABLED_EXTENSIONS}
+    assert state.get("jupyterlab") == "enabled" and state.get("jupyterhub") in (None, "enabled")
+
+
+def test_an_up_to_date_environment_is_kept_and_a_foreign_folder_is_refused(env, tmp_path):
+    key = (env / KEY_FILE).read_text(encoding="utf-8")
+    marker = env / "bin" / "python"
+    before = marker.lstat().st_mtime_ns
+    build_student_env(env)
+    assert (env / KEY_FILE).read_text(encoding="utf-8") == key and marker.lstat().st_mtime_ns == before
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "precious.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(HubEnvError, match=r"mine exists and is not a student environment made by summit_lessons"):
+        build_student_env(foreign)
+    assert (foreign / "precious.txt").read_text(encoding="utf-8") == "keep me"
