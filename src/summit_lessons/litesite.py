@@ -218,13 +218,19 @@ def _without_data(wheel: Path, folder: Path) -> Path:
 
 
 def _trim_app(site: Path) -> None:
-    """Drop the icon-font formats no current browser asks for (each has a .woff2 beside it).
+    """Drop the icon-font formats no current browser asks for (each has a .woff2 beside it),
+    and the app icon's sizes no tab shows.
 
     JupyterLab's stylesheet lists woff2 first; every browser that runs Pyodide reads woff2.
     """
     for font in sorted((site / "build").glob("*.woff2")):
         for ext in (".svg", ".eot", ".ttf", ".woff"):
             font.with_suffix(ext).unlink(missing_ok=True)
+    # The app's 320 kB icon holds ten sizes up to 256 px; JupyterLab's own 32 kB one (same logo,
+    # the sizes a tab shows) serves as well.
+    small = site / "static" / "favicons" / "favicon.ico"
+    if small.is_file() and (site / "lab" / "favicon.ico").is_file():
+        shutil.copyfile(small, site / "lab" / "favicon.ico")
 
 
 def _pyodide_folder(spec: dict[str, Any], cache: Path, tools: Path, stage: Path, root: Path,
@@ -354,7 +360,8 @@ def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
            "margin:.6rem 0}.sl-steps li{margin:.25rem 0}kbd,.sl-ui{font-weight:bold}")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Anchorage summit lessons in the browser</title><style>{css}</style>
+<title>Anchorage summit lessons in the browser</title><link rel="icon" href="static/favicons/favicon.ico">
+<style>{css}</style>
 <!-- JupyterLite's pages read their settings up the folder tree, this page's included (it must hold this block). -->
 <script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{{}}</script></head>
 <body><main>
