@@ -327,9 +327,9 @@ def bench_lite(row: Callable[..., None], rows: list, results: dict, tmp: Path, r
             colds.append(s), cold_cpu.append(c)
             s, c = timed(v, "02_summit_day")  # same context: cached files
             warms.append(s), warm_cpu.append(c)
+            clicks += widget_response_ms(v, changes=15)  # in lesson 02, still open
             for lesson in others:  # warm too, so each compares with lesson 02's warm start
                 other[lesson].append(first_cell_seconds(v, lesson))
-            clicks += widget_response_ms(v, changes=15)
             v.close()
             load.append(os.getloadavg()[0])
             if v.blocked:
