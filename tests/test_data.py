@@ -80,6 +80,30 @@ def test_import_does_not_pull_in_matplotlib_or_widgets():
     assert out.stdout.split() == ["False", "False"]
 
 
+def test_set_up_cells_import_only_what_their_lesson_uses_first():
+    """A lesson's set-up cell imports none of pandas, numpy, matplotlib, ipywidgets (in the browser
+    each costs seconds); the first table brings pandas, the first chart matplotlib, the first
+    interactive view ipywidgets, and each works."""
+    heavy = ("pandas", "numpy", "matplotlib", "ipywidgets")
+    code = f"""
+import sys
+def imported(): return [m for m in {heavy!r} if m in sys.modules]
+from summit_lessons import load, overview, timeline as tl, plots, widgets, quizzes, voice, lessons
+print(imported())
+events = load("events")
+html = widgets.html_table(tl.clock_table(events), "clocks")
+print(imported())
+chart = plots.summit_day_chart(events)
+print(imported(), type(chart.fig).__module__)
+explorer = widgets.TimelineExplorer(events)
+print(imported(), type(explorer).__name__)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lines = out.stdout.splitlines()
+    assert lines == ["[]", "['pandas', 'numpy']", "['pandas', 'numpy', 'matplotlib'] matplotlib.figure",
+                     "['pandas', 'numpy', 'matplotlib', 'ipywidgets'] TimelineExplorer"], out.stdout
+
+
 def test_loaded_frames_are_copies():
     ev = load("events")
     ev.loc[ev.index[0], "title"] = "changed"

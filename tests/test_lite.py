@@ -92,9 +92,22 @@ def test_site_holds_lessons_pinned_pyodide_and_no_pypi(site: Path):
     index = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="lab/index.html?path=02_summit_day.ipynb"' in index
     assert "File → Download" in index and "file://" in index
+    # Each lesson is dated by its content, not by the build's fixed time.
+    listing = json.loads((site / "api" / "contents" / "all.json").read_text(encoding="utf-8"))["content"]
+    dates = {item["name"]: item["last_modified"] for item in listing}
+    assert dates["02_summit_day.ipynb"] == "2025-11-19T00:00:00Z", dates
+    # The kernel's own wheels are preloaded too, so nothing is installed one by one after boot.
+    assert {"piplite", "ipykernel", "pyodide_kernel"} <= set(kernel["loadPyodideOptions"]["packages"])
+    # matplotlib's font cache is the one its own version reads (else every visit rebuilds it).
+    mpl = next(e for e in lock["packages"].values() if e["name"] == "matplotlib")
+    with zipfile.ZipFile(site / "static" / "pyodide" / mpl["file_name"]) as z:
+        fonts = json.loads(z.read("matplotlib/fontlist.json"))
+        source = z.read("matplotlib/font_manager.py").decode()
+    assert f"__version__ = {fonts['_version']}" in source
+    assert any(f["name"] == "DejaVu Sans" for f in fonts["ttflist"])
     from summit_lessons.litesite import sizes
 
-    assert sizes(site)["total"] <= 70_000_000
+    assert sizes(site)["total"] <= 60_000_000
 
 
 def test_two_builds_give_the_same_files(site: Path, tmp_path: Path):
@@ -175,12 +188,68 @@ def test_landing_page_opens_the_lesson_map_and_warns_about_file_urls(browser, se
     v.page.get_by_role("link", name="The summit day: 15 August 2025 in Anchorage").click()
     v.page.wait_for_url("**/lab/index.html?path=02_summit_day.ipynb*")
     v.page.locator(".jp-Notebook").first.wait_for(timeout=180_000)
+    # The landing page says the word "Idle" shows in the status bar at the bottom: it does.
+    bar = v.page.locator("#jp-main-statusbar")
+    bar.get_by_text("Idle").first.wait_for(timeout=360_000)
+    box, height = bar.bounding_box(), v.page.viewport_size["height"]
+    assert box is not None and box["y"] > height / 2, box
+    assert "Python (Pyodide)" in bar.inner_text()
+    # No lesson is dated by the build ("last yr."): the file list shows no date column.
+    v.page.locator(".jp-DirListing-item").first.wait_for(timeout=30_000)
+    listing = v.page.locator(".jp-DirListing").first.inner_text()
+    assert "02_summit_day" in listing and "yr." not in listing and "ago" not in listing, listing
     v.close()
     assert v.blocked == [] and v.errors == []
     f = Visit(browser, "file://")
     f.page.goto((site / "index.html").as_uri(), wait_until="load")
     assert f.page.locator("#sl-file-warning").is_visible()
     f.close()
+
+
+def test_landing_page_first_screen_says_what_to_do_and_passes_axe(browser, served):
+    """A student's first screen (a 1280 x 720 laptop) holds every step, in order, before the lesson map."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    v = Visit(browser, served, viewport={"width": 1280, "height": 720})
+    page = v.page
+    page.goto(served + "/", wait_until="load")
+    page.screenshot(path=str(SHOTS / "lite-landing-first-screen.png"))
+    steps = page.locator("ol.sl-steps > li")
+    assert steps.count() == 5
+    texts = steps.all_inner_texts()
+    for needle, step in (("Open a lesson", 0), ("Idle", 1), ("bottom", 1), ("Run All", 2), ("Your answer", 3),
+                         ("File → Download", 4)):
+        assert needle in texts[step], (needle, texts)
+    last = steps.nth(4).bounding_box()
+    assert last is not None and last["y"] + last["height"] <= 720, last  # on the first screen, no scrolling
+    headings = page.locator("h1, h2").all_inner_texts()
+    assert headings.index("How to run a lesson") < headings.index("Lesson map"), headings
+    assert "top right" not in page.locator("main").inner_text()
+    result = Axe().run(page)
+    v.close()
+    violations = [f"{x['id']} ({x['impact']}): {x['help']} — {[n['target'] for n in x['nodes']][:3]}"
+                  for x in result.response["violations"]]
+    assert violations == []
+    assert v.blocked == [] and v.errors == []
+
+
+def test_lesson_map_in_the_site_passes_axe(browser, served):
+    """The lesson map as lesson 00 shows it inside JupyterLab: axe checks that table (JupyterLab's own
+    interface around it is JupyterLab's to fix), with 0 violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    v = Visit(browser, served)
+    v.page.goto(f"{served}/lab/index.html?path=00_start_here.ipynb", wait_until="domcontentloaded")
+    table = v.page.locator(".jp-OutputArea table.sl-lesson-map").first
+    table.wait_for(timeout=180_000)
+    table.scroll_into_view_if_needed()
+    assert table.locator("tbody tr").count() == len(LESSONS) + 1  # the lessons and the total row
+    result = Axe().run(v.page, context="table.sl-lesson-map")
+    v.close()
+    violations = [f"{x['id']} ({x['impact']}): {x['help']} — {[n['target'] for n in x['nodes']][:3]}"
+                  for x in result.response["violations"]]
+    assert violations == []
+    assert v.blocked == [] and v.errors == []
 
 
 def test_lesson_02_runs_and_its_widgets_respond(browser, served):

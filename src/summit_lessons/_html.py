@@ -9,8 +9,11 @@ import html
 import numbers
 from typing import Any, Iterable
 
-import numpy as np
-import pandas as pd
+from ._lazy import lazy
+
+# Imported by the first table, not by the lessons' set-up cell.
+np = lazy("numpy")
+pd = lazy("pandas")
 
 __all__ = ["esc", "table", "frame_table", "cell_text", "LIVE_NOTE"]
 

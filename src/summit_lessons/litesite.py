@@ -7,8 +7,10 @@ pinned with its sha256 in ``deploy/jupyterlite/site-lock.json`` and checked befo
 - Pyodide's core and its official ``pyodide-lock.json`` from npm (``pyodide@0.27.7``);
 - Pyodide's compiled builds (numpy, pandas, matplotlib, …), each accepted only when its sha256
   equals the one in that official lock; ship only the packages the lessons and the kernel need;
-- pure-Python wheels from PyPI (ipywidgets, comm, …) and this package's own wheel, added to the
-  lock so that ``loadPyodide`` installs ``summit_lessons`` before the first cell runs.
+- pure-Python wheels from PyPI (ipywidgets, comm, …), the kernel's own wheels (piplite,
+  ipykernel, pyodide_kernel) and this package's own wheel, added to the lock so that
+  ``loadPyodide`` fetches them all in parallel while the interpreter boots;
+- matplotlib's font cache, built by this Pyodide in Node at build time (:mod:`litefonts`).
 
 The notebooks are the student (or teacher) edition made by :func:`editions.make_edition`.
 ``jupyter lite build`` runs from a separate tool environment (``.venv-lite``, made by
@@ -203,6 +205,39 @@ def _package_wheel(dest: Path, edition: str) -> Path:
         raise SiteError(str(exc)) from None
 
 
+def _without_data(wheel: Path, folder: Path) -> Path:
+    """A copy of ``wheel`` without its ``*.data/`` files (and their RECORD lines), same bytes each build."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / wheel.name
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            top = info.filename.split("/")[0]
+            if top.endswith(".data"):
+                continue
+            data = src.read(info)
+            if info.filename.endswith(".dist-info/RECORD"):
+                data = b"".join(line for line in data.splitlines(keepends=True)
+                                if not line.split(b"/")[0].endswith(b".data"))
+            dst.writestr(info, data, compress_type=info.compress_type)
+    return out
+
+
+def _trim_app(site: Path) -> None:
+    """Drop the icon-font formats no current browser asks for (each has a .woff2 beside it),
+    and the app icon's sizes no tab shows.
+
+    JupyterLab's stylesheet lists woff2 first; every browser that runs Pyodide reads woff2.
+    """
+    for font in sorted((site / "build").glob("*.woff2")):
+        for ext in (".svg", ".eot", ".ttf", ".woff"):
+            font.with_suffix(ext).unlink(missing_ok=True)
+    # The app's 320 kB icon holds ten sizes up to 256 px; JupyterLab's own 32 kB one (same logo,
+    # the sizes a tab shows) serves as well.
+    small = site / "static" / "favicons" / "favicon.ico"
+    if small.is_file() and (site / "lab" / "favicon.ico").is_file():
+        shutil.copyfile(small, site / "lab" / "favicon.ico")
+
+
 def _pyodide_folder(spec: dict[str, Any], cache: Path, tools: Path, stage: Path, root: Path,
                     log: list[str], edition: str = "student") -> list[str]:
     """Write ``stage`` = the trimmed Pyodide (core, verified builds, added wheels, merged lock)."""
@@ -217,7 +252,12 @@ def _pyodide_folder(spec: dict[str, Any], cache: Path, tools: Path, stage: Path,
     packages: dict[str, Any] = dict(official["packages"])
 
     # Pure wheels from PyPI, from the kernel, and this package: added to (or replacing in) the lock.
-    extra: list[Path] = [_fetch_pypi(w, cache, tools / "bin" / "python", where, log) for w in spec["wheels"]]
+    extra: list[Path] = []
+    for w in spec["wheels"]:
+        wheel = _fetch_pypi(w, cache, tools / "bin" / "python", where, log)
+        if w.get("strip_data"):  # browser assets the site serves anyway: no use to Python
+            wheel = _without_data(wheel, stage.parent / "stripped")
+        extra.append(wheel)
     kernel_pypi = next((tools / "share" / "jupyter" / "labextensions").glob(
         "@jupyterlite/pyodide-kernel-extension/static/pypi"))
     kernel_index = json.loads((kernel_pypi / "all.json").read_text(encoding="utf-8"))
@@ -255,7 +295,31 @@ def _pyodide_folder(spec: dict[str, Any], cache: Path, tools: Path, stage: Path,
     # pyodide 0.27 checks info.version against its own: keep the official info block.
     lock = {"info": official["info"], "packages": {k: packages[k] for k in keep}}
     (stage / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True), encoding="utf-8")
+    if "matplotlib" in lock["packages"]:
+        _fix_font_cache(stage, lock, cache, log)
     return keep
+
+
+def _fix_font_cache(stage: Path, lock: dict[str, Any], cache: Path, log: list[str]) -> None:
+    """Ship matplotlib's font cache, built by this Pyodide in Node (see :mod:`litefonts`).
+
+    The cache is kept in the download cache under the official wheel's sha256, so a rebuild
+    does not start Node again.
+    """
+    from .litefonts import FontCacheError, font_cache_json, ship_font_cache
+
+    entry = lock["packages"]["matplotlib"]
+    kept = cache / f"fontlist-{entry['sha256'][:16]}.json"
+    if not kept.is_file():
+        try:
+            kept.write_bytes(font_cache_json(stage))
+        except FontCacheError as exc:
+            raise SiteError(str(exc)) from None
+        log.append(kept.name)
+    wheel = stage / entry["file_name"]
+    ship_font_cache(wheel, kept.read_bytes())
+    entry["sha256"] = _sha256(wheel)
+    (stage / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True), encoding="utf-8")
 
 
 # ------------------------------------------------------------------ notebooks and pages
@@ -275,7 +339,8 @@ def _write_notebooks(dest: Path, edition: str) -> list[dict[str, Any]]:
 
 
 def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
-    """The site's first page: the lesson map, each lesson opening in JupyterLite, and how to save work."""
+    """The site's first page: what to do first (open, wait for Idle, Run All, answer, download),
+    then the lesson map, each lesson opening in JupyterLab inside the site."""
     from .lessons import lesson_map_html
 
     table = lesson_map_html(metas=metas, link_suffix=None,
@@ -286,14 +351,24 @@ def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
         href = "lab/index.html?path=" + urllib.parse.quote(f'{m["file_stem"]}.ipynb')  # a URL, then an attribute
         link = f'<a href="{html.escape(href, quote=True)}">{title}</a>'
         table = table.replace(f'<th scope="row">{title}</th>', f'<th scope="row">{link}</th>', 1)
-    css = ("body{font:1rem/1.5 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
+    first = metas[0] if metas else None
+    first_href = "lab/index.html?path=" + urllib.parse.quote(f'{first["file_stem"]}.ipynb') if first else ""
+    first_link = (f'<a href="{html.escape(first_href, quote=True)}">'
+                  f'{html.escape(first["title"])}</a>') if first else "the first lesson"
+    as_of = sorted({m["accurate_as_of"] for m in metas if m.get("accurate_as_of")})
+    as_of_line = (f"<p>The lessons are accurate as of {html.escape(_long_date(as_of[-1]))}: the latest event in "
+                  "their sources.</p>") if as_of else ""
+    css = ("body{font:1rem/1.5 system-ui,sans-serif;max-width:64rem;margin:1.5rem auto;padding:0 1rem;color:#1a1a1a}"
+           "h1{font-size:1.6rem;margin:.2rem 0 .6rem}"
            "table{border-collapse:collapse}th,td{border:1px solid #767676;padding:.4rem;text-align:left;"
            "vertical-align:top}caption{font-weight:bold;text-align:left;padding:.4rem 0}"
            "a{color:#0b57a4}.sl-warning{border:3px solid #b35900;padding:.5rem 1rem}"
-           ".sl-warning strong{color:#7a3d00}")
+           ".sl-warning strong{color:#7a3d00}.sl-steps{border:2px solid #0b57a4;padding:.4rem 1rem .4rem 2.2rem;"
+           "margin:.6rem 0}.sl-steps li{margin:.25rem 0}kbd,.sl-ui{font-weight:bold}")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Anchorage summit lessons in the browser</title><style>{css}</style>
+<title>Anchorage summit lessons in the browser</title><link rel="icon" href="static/favicons/favicon.ico">
+<style>{css}</style>
 <!-- JupyterLite's pages read their settings up the folder tree, this page's included (it must hold this block). -->
 <script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{{}}</script></head>
 <body><main>
@@ -302,29 +377,62 @@ def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
 (its address starts with <code>file://</code>), and a browser cannot start the Python kernel from a file.
 Serve the folder instead: run <code>python serve.py</code> in it (or <code>python -m http.server</code>)
 and open the address it prints.</p>
-<p>The lessons run in this browser: Python, pandas, matplotlib and the interactive widgets are part of
-the site, so nothing is installed and no internet connection is used. The first lesson you open can take
-half a minute or more to start Python (longer on a slow computer); later visits start faster.</p>
-<h2>Lesson map</h2>
+<h2 id="how-to-run">How to run a lesson</h2>
+<ol class="sl-steps">
+<li>Open a lesson from the lesson map below, for example {first_link}.</li>
+<li>Wait until the status bar at the <strong>bottom</strong> of the window reads
+<span class="sl-ui">Python (Pyodide) | Idle</span>. The first lesson can take several seconds to start
+Python; later ones start faster.</li>
+<li>Choose <span class="sl-ui">Run → Run All Cells</span> in the menu at the top.</li>
+<li>Read each section, use the explorers and the quizzes, and write each answer in the empty cell
+under <span class="sl-ui">Your answer</span>.</li>
+<li>To hand in your work, choose <span class="sl-ui">File → Download</span>: you get a <code>.ipynb</code> file
+to send to your teacher.</li>
+</ol>
+<p>Python, pandas, matplotlib and the interactive widgets are part of this site: nothing is installed and no
+internet connection is used.</p>
+<h2 id="lesson-map">Lesson map</h2>
 {table}
-<h2>How to run a lesson</h2>
-<ol><li>Open a lesson from the map above.</li>
-<li>Wait until the kernel status at the top right reads <em>Idle</em>, then choose
-<strong>Run → Run All Cells</strong>.</li>
-<li>Use the explorers and self-check quizzes; write each answer in the empty cell under <strong>Your answer</strong>.</li></ol>
-<h2>Saving and handing in your work</h2>
+{as_of_line}
+<h2 id="saving">Saving and handing in your work</h2>
 <p>Your changes are saved in this browser's own storage on this computer, and they are there when you
 come back with the same browser. They are not on any server, and clearing the browser's data or using
 another computer or browser starts from a fresh copy.</p>
-<p>To keep a notebook or hand it in, download it: in the lesson choose <strong>File → Download</strong>
-(or right-click the notebook in the file list on the left and choose <strong>Download</strong>). You get a
-<code>.ipynb</code> file that opens in any Jupyter.</p>
-<h2>For teachers</h2>
+<p>To keep a notebook or hand it in, download it: in the lesson choose <span class="sl-ui">File → Download</span>
+(or right-click the notebook in the file list on the left and choose <span class="sl-ui">Download</span>). You
+get a <code>.ipynb</code> file that opens in any Jupyter.</p>
+<h2 id="teachers">For teachers</h2>
 <p><a href="lab/index.html">Open the file list in JupyterLab</a> to see every notebook of the site.</p>
 </main>
 <script>if (location.protocol === "file:") document.getElementById("sl-file-warning").hidden = false;</script>
 </body></html>
 """
+
+
+def _date_lessons(listing: Path, metas: list[dict[str, Any]]) -> None:
+    """Date each lesson in JupyterLite's contents listing by its content (``accurate_as_of``).
+
+    ``jupyter lite build`` dates every file at SOURCE_DATE_EPOCH (the fixed build time), which the
+    file browser showed as "last yr." for every lesson; the file browser's date column is also
+    turned off in overrides.json, so only the file's properties show this date.
+    """
+    data = json.loads(listing.read_text(encoding="utf-8"))
+    as_of = {f"{m['file_stem']}.ipynb": m["accurate_as_of"] for m in metas if m.get("accurate_as_of")}
+    for item in data.get("content") or []:
+        day = as_of.get(item.get("name"))
+        if day:
+            item["created"] = item["last_modified"] = f"{day}T00:00:00Z"
+    listing.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+
+
+def _long_date(iso: str) -> str:
+    """``2025-11-19`` as ``19 November 2025`` (the lessons' own way of writing dates)."""
+    from datetime import date
+
+    d = date.fromisoformat(iso)
+    months = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")
+    return f"{d.day} {months[d.month - 1]} {d.year}"
 
 
 SERVE_PY = '''"""Serve this folder so a browser can run the lessons: python serve.py [--port 8000] [--bind 0.0.0.0]."""
@@ -466,6 +574,12 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
         work = Path(tmp)
         lite = work / "lite"
         lite.mkdir()
+        config = json.loads((root / LITE_DIR / "jupyter-lite.json").read_text(encoding="utf-8"))
+        kernel = config["jupyter-config-data"]["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+        if kernel["loadPyodideOptions"]["packages"] != spec["preload"]:
+            # The kernel installs whatever it does not find preloaded one package at a time.
+            raise SiteError(f"{LITE_DIR / 'jupyter-lite.json'}: loadPyodideOptions.packages must equal "
+                            f"\"preload\" in {LITE_DIR / 'site-lock.json'} ({spec['preload']})")
         shutil.copyfile(root / LITE_DIR / "jupyter-lite.json", lite / "jupyter-lite.json")
         shutil.copyfile(root / LITE_DIR / "overrides.json", lite / "overrides.json")
         report.packages = _pyodide_folder(spec, cache_dir, tools_dir, lite / "static" / "pyodide", root,
@@ -485,7 +599,9 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
             raise SiteError(f"jupyter lite build failed: {lines[-1] if lines else 'no output'}")
         for stray in (".jupyterlite.doit.db",):
             (built / stray).unlink(missing_ok=True)
+        _trim_app(built)
         (built / "index.html").write_text(landing_page(metas, edition), encoding="utf-8")
+        _date_lessons(built / "api" / "contents" / "all.json", metas)
         (built / "serve.py").write_text(SERVE_PY, encoding="utf-8")
         # How to serve it and what a school needs: in the folder, so its zip and the bundle carry it.
         size = sum(p.stat().st_size for p in built.rglob("*") if p.is_file())

@@ -22,10 +22,12 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pandas as pd
-
 from .locations import DATA_ENV, data_dir, package_dir
 from .ordering import order_problems
+from ._lazy import lazy
+
+# Imported by the first call that needs a table, not by the lessons' set-up cell.
+pd = lazy("pandas")
 
 __all__ = ["DataError", "Problem", "data_dir", "descriptor", "table_names", "load", "load_all", "validate", "overview"]
 

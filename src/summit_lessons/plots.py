@@ -16,18 +16,23 @@ import base64
 import textwrap
 from dataclasses import dataclass
 from io import BytesIO
-from typing import Any, Iterator
-
-import matplotlib as mpl
-import matplotlib.dates as mdates
-import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from typing import TYPE_CHECKING, Any, Iterator
 
 from . import timeline as tl
 from ._html import frame_table
+from ._lazy import lazy
 from .loader import load
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+# matplotlib is imported by the first chart, pandas by the first table, not by the set-up cell.
+pd = lazy("pandas")
+mpl = lazy("matplotlib")
+mdates = lazy("matplotlib.dates")
+_mfigure = lazy("matplotlib.figure")
+_mlines = lazy("matplotlib.lines")
+_mpatches = lazy("matplotlib.patches")
 
 __all__ = ["Chart", "Style", "OKABE_ITO", "SERIES", "VERDICTS", "VERDICT_SYMBOLS", "show", "png_bytes",
            "territory_chart", "summit_day_chart", "offer_chart", "verdicts_chart", "deadlines_chart"]
@@ -104,7 +109,7 @@ class Chart:
 
 def _figure(height_in: float) -> tuple[Figure, Any]:
     with mpl.rc_context(_RC):
-        fig = Figure(figsize=(WIDTH_IN, round(height_in, 2)), dpi=DPI, layout="constrained")
+        fig = _mfigure.Figure(figsize=(WIDTH_IN, round(height_in, 2)), dpi=DPI, layout="constrained")
         ax = fig.add_subplot()
     return fig, ax
 
@@ -315,7 +320,7 @@ def summit_day_chart(events: pd.DataFrame | None = None, zone: str = "Anchorage"
         top = ax.secondary_xaxis("top", functions=(lambda h: h + offset, lambda h: h - offset))
         top.set_xticks([t + offset for t in ticks], [_hour_label(t + offset) for t in ticks])
         top.set_xlabel(f"Same moments in {other} time")
-        handles = [Line2D([], [], linestyle="none", marker=s.marker, markersize=9, markeredgecolor="black",
+        handles = [_mlines.Line2D([], [], linestyle="none", marker=s.marker, markersize=9, markeredgecolor="black",
                           markerfacecolor=s.colour if not a else "white", markeredgewidth=1.6, label=text)
                    for a, (s, text) in kinds.items() if a in approx]
         fig.legend(handles=handles, loc="outside lower left", ncols=2)
@@ -381,7 +386,7 @@ def offer_chart(offer_terms: pd.DataFrame | None = None) -> Chart:
             ax.set_xlim(0, top * 1.55)
             ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
             ax.set_xlabel("Area named in the term (km²; ≈ = approximate)")
-            ax.legend(handles=[Patch(facecolor=style_of[g].colour, hatch=style_of[g].hatch, edgecolor="black",
+            ax.legend(handles=[_mpatches.Patch(facecolor=style_of[g].colour, hatch=style_of[g].hatch, edgecolor="black",
                                      label=g) for g in groups],
                       title="Who would act", loc="lower right")
         ax.set_title(title)
@@ -479,9 +484,9 @@ def deadlines_chart(deadlines: pd.DataFrame | None = None, events: pd.DataFrame 
             ax.set_ylim(-1.0, len(dl) - 0.6)
             ax.set_yticks(y, [_wrap(d, 30, lines=4) for d in dl["warning"]])
             _date_axis(ax, min(all_x), max(all_x))
-            handles = [Line2D([], [], linestyle="none", marker=s.marker, markersize=9, markeredgecolor="black",
+            handles = [_mlines.Line2D([], [], linestyle="none", marker=s.marker, markersize=9, markeredgecolor="black",
                               markerfacecolor=s.colour, label=k) for k, s in m.items()]
-            handles.append(Patch(facecolor="white", edgecolor="black", label="bar: only the month or period is known"))
+            handles.append(_mpatches.Patch(facecolor="white", edgecolor="black", label="bar: only the month or period is known"))
             fig.legend(handles=handles, loc="outside lower left", ncols=3)
         ax.set_title(title)
     due_labels = [_label(d, p) for d, p in zip(dl["due"], prec)]

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-import numpy as np
-import pandas as pd
-
 from .loader import load
+from ._lazy import lazy
+
+# Imported by the first call that needs a table, not by the lessons' set-up cell.
+np = lazy("numpy")
+pd = lazy("pandas")
 
 __all__ = ["ZONES", "TIME_NOT_GIVEN", "EventIndex", "ordered", "filter_events", "period_bounds", "format_duration",
            "durations", "date_label", "time_label", "clock_table", "duration", "gaps", "summit_day"]

@@ -24,9 +24,11 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Sequence
 
-import pandas as pd
-
 from .loader import load
+from ._lazy import lazy
+
+# Imported by the first call that needs a table, not by the lessons' set-up cell.
+pd = lazy("pandas")
 
 if TYPE_CHECKING:  # pragma: no cover
     from .widgets import Table

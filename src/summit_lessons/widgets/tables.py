@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-import pandas as pd
-
 from .. import timeline as tl
 from .._html import cell_text, frame_table
 from ..loader import load
+from .._lazy import lazy
+
+# Imported by the first call that needs a table, not by the lessons' set-up cell.
+pd = lazy("pandas")
 
 __all__ = ["Table", "html_table", "event_table"]
 
