@@ -165,3 +165,14 @@ def test_an_installed_package_rebuilds_the_same_wheel_without_a_clone(wheels, tm
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check",
                     "--target", str(tmp_path / "again"), str(rebuilt["student"])], check=True)
     assert (tmp_path / "again" / PKG / "notebooks" / "02_summit_day.ipynb").is_file()
+
+
+def test_shared_data_of_a_rebuilt_wheel_follows_pyproject():
+    """The mapping an installed package's rebuild uses is pyproject's own (a changed one fails here)."""
+    import tomllib
+
+    from summit_lessons.wheel import SHARED_DATA
+
+    root = Path(__file__).resolve().parents[1]
+    shared = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]["targets"]["wheel"]["shared-data"]
+    assert {f"src/{PKG}/{k}": v for k, v in SHARED_DATA.items()} == shared

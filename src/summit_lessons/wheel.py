@@ -43,6 +43,9 @@ EPOCH = 1735689600
 PACKAGE = "summit_lessons"
 _SRC = PurePosixPath("src") / PACKAGE
 #: Files an installer adds to an installed package's metadata: not part of the wheel.
+#: pyproject.toml's [tool.hatch.build.targets.wheel.shared-data], as package-relative sources: an
+#: installed package has no pyproject.toml, so a wheel rebuilt from it takes the mapping from here.
+SHARED_DATA = {"lab_settings/overrides.json": "share/jupyter/lab/settings/overrides.d/summit_lessons.json"}
 _INSTALLER_FILES = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
 
 
@@ -251,6 +254,10 @@ def _from_installed(dest: Path, edition: str) -> Path:
         entries[f"{PACKAGE}/{name}"] = _edition_payload(name, path.read_bytes(), edition)
     for rel, payload in meta.items():
         entries[f"{info_dir}/{rel}"] = payload
+    name_version = info_dir.removesuffix(".dist-info")
+    for src, target in SHARED_DATA.items():  # JupyterLab's settings override, as hatchling places it
+        if f"{PACKAGE}/{src}" in entries:
+            entries[f"{name_version}.data/data/{target}"] = entries[f"{PACKAGE}/{src}"]
     tag = next((line.split(":", 1)[1].strip() for line in meta["WHEEL"].decode("utf-8").splitlines()
                 if line.startswith("Tag:")), "py3-none-any")
     name_version = info_dir.removesuffix(".dist-info")
