@@ -180,13 +180,34 @@ def reveal_files(cache: Path | None = None) -> dict[str, str]:
     return out
 
 
+_HTML_BLOCK = r"(?:div|details|section|aside|table|ul|ol|p|span|summary)"
+_HEADING_ONLY = re.compile(r"\A\s*#{1,6} [^\n]*\Z")
+
+
+def _open_html(text: str) -> int:
+    """How many raw HTML elements ``text`` opens and leaves open."""
+    return (len(re.findall(rf"<{_HTML_BLOCK}\b", text, re.I))
+            - len(re.findall(rf"</{_HTML_BLOCK}\s*>", text, re.I)))
+
+
 def _split_markdown(source: str, limit: int = DECK_CHARS) -> list[str]:
     """A long markdown cell cut at paragraph (then list item) boundaries into slide-sized pieces."""
     if len(source) <= limit:
         return [source]
-    blocks: list[str] = []
+    raw: list[str] = []
     for block in re.split(r"\n\s*\n", source):
-        if len(block) > limit and re.match(r"^\s*[-*] ", block):
+        # A raw HTML element (a print-only hint, a fold) spans blank lines: never cut inside it,
+        # or its closing tag would close the deck's own slides.
+        if raw and _open_html(raw[-1]) > 0:
+            raw[-1] = f"{raw[-1]}\n\n{block}"
+        # A heading alone would make a slide with nothing under it: it goes with what follows.
+        elif raw and _HEADING_ONLY.match(raw[-1]):
+            raw[-1] = f"{raw[-1]}\n\n{block}"
+        else:
+            raw.append(block)
+    blocks: list[str] = []
+    for block in raw:
+        if len(block) > limit and re.search(r"^[-*] ", block, re.M) and _open_html(block) == 0:
             items = re.split(r"\n(?=[-*] )", block)
             blocks.extend(items)
         else:
