@@ -824,7 +824,7 @@ def _lessons_needs(folder: Path, desc: dict[str, Any], found: list[Problem]) -> 
                 problems.append(Problem("datapackage.json", 0, None, f'{r["name"]}.{f["name"]}',
                                         "is not described, but the lessons use this column: put it back"))
     if not any(p.file == "sources.csv" for p in found) and "sources" in mine:
-        from .credits import reference
+        from .publish.credits import reference
 
         try:
             reference(folder)

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Iterable
 
-from .locations import data_dir
+from ..locations import data_dir
 
 __all__ = ["CONTENT_LICENCE", "CODE_LICENCE", "Reference", "reference", "outside_sources", "date_text",
            "latest_date", "credit_line", "credits_html", "credits_text"]

@@ -227,7 +227,7 @@ def _failed_cell(nb: nbformat.NotebookNode) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m summit_lessons.execute NOTEBOOK...``: execute and save in place, one per core at once.
+    """``python -m summit_lessons.publish.execute NOTEBOOK...``: execute and save in place, one per core at once.
 
     A notebook is written back only when it ran without error, so a failure leaves it as it was.
     """

@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .locations import data_dir, package_dir
+from ..locations import data_dir, package_dir
 
 __all__ = ["EDITIONS", "BuildError", "BuildReport", "build", "cache_key", "edition_notebook"]
 
 EDITIONS = ("student", "teacher")
 _LABELS = {"student": "Student edition", "teacher": "Teacher edition", "worksheet": "Worksheet"}
 #: Further pages of each lesson, beside the editions: the worksheet (with the student edition)
-#: and the one-page lesson plan (with the teacher edition); see :mod:`summit_lessons.worksheets`.
+#: and the one-page lesson plan (with the teacher edition); see :mod:`summit_lessons.publish.worksheets`.
 FORMS = {"worksheet": "Worksheet", "plan": "Lesson plan"}
 _PKG = package_dir()
 TEMPLATES = _PKG / "templates"
@@ -77,7 +77,7 @@ def _digest_files(paths: Iterable[Path], root: Path) -> str:
 
 def _environment_key(data: Path) -> str:
     """What every handout depends on besides its notebook: data, package code, template, version."""
-    from . import __version__
+    from .. import __version__
 
     code = [p for p in _PKG.rglob("*") if p.is_file() and p.suffix in (".py", ".json", ".j2", ".css")
             and "notebooks" not in p.parts and "data" not in p.relative_to(_PKG).parts[:1] and "__pycache__" not in p.parts]
@@ -101,7 +101,7 @@ def _date_text(iso: str) -> str:
 def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
     """A copy of an executed notebook prepared for one edition (the template does the rest).
 
-    The cells are :func:`summit_lessons.editions.make_edition`'s; on top of that, student: quiz
+    The cells are :func:`summit_lessons.publish.editions.make_edition`'s; on top of that, student: quiz
     answers removed, code inputs hidden unless ``show_code``. Teacher: everything, with solution and instructor cells marked for a
     labelled box, and code shown. Widget views give way to their static HTML snapshot.
     """
@@ -316,7 +316,7 @@ def _exporter() -> Any:
 def export(nb: Any, edition: str, show_code: bool, exporter: Any | None = None) -> str:
     """One edition of one executed notebook as a complete HTML page."""
     from .credits import credits_html, outside_sources
-    from .lessons import REQUIRED_KEYS
+    from ..lessons import REQUIRED_KEYS
 
     meta = nb.metadata.get("summit_lessons", {})
     missing = [k for k in REQUIRED_KEYS if k not in meta]
@@ -385,7 +385,7 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str], *, key: boo
     ``metas`` are the notebooks' ``summit_lessons`` metadata, each with ``file_stem`` added.
     """
     from .credits import credits_html
-    from .lessons import lesson_map_html
+    from ..lessons import lesson_map_html
 
     chosen = [e for e in EDITIONS if e in set(editions)]
     css = (TEMPLATES / "summit_handout" / "handout.css").read_text(encoding="utf-8")
@@ -470,7 +470,7 @@ def _execute(path: Path, timeout: int) -> Any:
 
 def _read_metas(paths: list[Path]) -> list[dict[str, Any]]:
     """Every lesson's metadata, each fault one line naming the notebook file."""
-    from .lessons import MetadataError, lesson_meta
+    from ..lessons import MetadataError, lesson_meta
 
     metas = []
     for p in paths:
@@ -623,10 +623,10 @@ def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[
     edition, printed by Chromium on ``paper`` (a4 or letter). Raises :class:`BuildError` (one line,
     and ``out`` left as it was) when a notebook fails or the folder cannot be written. Two builds
     into the same ``out`` take turns (a lock file beside it). ``out`` is replaced only when it is
-    new, empty or an earlier handouts build (:mod:`summit_lessons.outputs`); anything else raises
-    :class:`~summit_lessons.outputs.OutputError` before anything is written.
+    new, empty or an earlier handouts build (:mod:`summit_lessons.publish.outputs`); anything else raises
+    :class:`~summit_lessons.publish.outputs.OutputError` before anything is written.
     """
-    from .lessons import notebook_paths
+    from ..lessons import notebook_paths
 
     started = time.perf_counter()
     say = progress or (lambda _m: None)
@@ -881,7 +881,7 @@ def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]],
         write_plans(staging / "plan", paths)
     from .slides import DeckError, write_decks
 
-    try:  # the offline slide decks, slides/<edition>/NN_name.html (summit_lessons.slides)
+    try:  # the offline slide decks, slides/<edition>/NN_name.html (summit_lessons.publish.slides)
         write_decks(staging / "slides", paths, editions)
     except DeckError as exc:
         raise BuildError(str(exc)) from None

@@ -81,7 +81,7 @@ def _solution_html(cell: dict[str, Any]) -> str:
 
 
 def _quiz_items(slug: str) -> list[str]:
-    from .quizzes import questions
+    from ..quizzes import questions
 
     try:
         qs = questions(slug)
@@ -204,7 +204,7 @@ def key_page(keys: list[LessonKey], title: str, *, link_handouts: bool = True) -
 def _key_entry(path: Path, cache: Path, salt: str) -> Path:
     import hashlib
 
-    from .locations import package_dir
+    from ..locations import package_dir
 
     h = hashlib.sha256(path.read_bytes() + salt.encode())
     for dep in sorted((package_dir() / "quiz_data").glob("*.json")) + [Path(__file__)]:

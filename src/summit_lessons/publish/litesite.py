@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .locations import package_dir
+from ..locations import package_dir
 from .sitereadme import site_readme
 
 __all__ = ["SiteError", "SiteReport", "build_site", "write_zip", "source_root", "LITE_DIR"]
@@ -328,7 +328,7 @@ def _write_notebooks(dest: Path, edition: str) -> list[dict[str, Any]]:
     import nbformat
 
     from .editions import make_edition
-    from .lessons import lesson_metas, notebook_paths
+    from ..lessons import lesson_metas, notebook_paths
 
     dest.mkdir(parents=True)
     paths = notebook_paths()
@@ -341,7 +341,7 @@ def _write_notebooks(dest: Path, edition: str) -> list[dict[str, Any]]:
 def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
     """The site's first page: what to do first (open, wait for Idle, Run All, answer, download),
     then the lesson map, each lesson opening in JupyterLab inside the site."""
-    from .lessons import lesson_map_html
+    from ..lessons import lesson_map_html
 
     table = lesson_map_html(metas=metas, link_suffix=None,
                             caption=f"The {len(metas)} lessons ({edition} edition): open one to run it")
