@@ -50,7 +50,7 @@ def _run(cmd: list[str], **kw) -> None:
 #: Modules whose import is a real cost; a lesson's floor imports those the lesson itself imports.
 HEAVY = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets", "summit_lessons.loader",
          "summit_lessons.timeline", "summit_lessons.plots", "summit_lessons.widgets", "summit_lessons.quizzes",
-         "summit_lessons.lessons", "summit_lessons.publish.editions")
+         "summit_lessons.grading", "summit_lessons.lessons", "summit_lessons.publish.editions")
 
 _REPORT_MODULES = "import sys, json\nprint(json.dumps([m for m in {mods!r} if m in sys.modules]))"
 

@@ -281,7 +281,7 @@ def test_student_worksheet_has_name_lines_and_answer_lines_after_every_exercise(
 def test_answer_lines_come_from_the_exercise_metadata_or_its_kind():
     import nbformat
 
-    from summit_lessons.publish.handouts import answer_lines
+    from summit_lessons.publish.render import answer_lines
 
     def cell(source: str, lines: object = None) -> object:
         c = nbformat.v4.new_markdown_cell(source)

@@ -510,7 +510,7 @@ def print_folder(folder: Path, metas: Sequence[dict[str, Any]], editions: Sequen
     Returns the PDFs written.
     """
     from .credits import credits_html, latest_date, outside_sources
-    from .handouts import page_css
+    from .page import page_css
 
     why = pdf_unavailable()
     if why and not (chromium and "Chromium" in why):
@@ -547,7 +547,7 @@ def print_folder(folder: Path, metas: Sequence[dict[str, Any]], editions: Sequen
             say(f"{dest.name}: {n} pages")
         key = folder / "key"
         if key.is_dir():
-            from .key import KEY_TITLE
+            from .page import KEY_TITLE
 
             parts = [one(key / f"{m['file_stem']}.html", f"Teacher's key: {m['title']}") for m in metas]
             # The credits once, at the end of the whole key (they name every lesson's outside sources).

@@ -209,7 +209,7 @@ def deck_notebook(nb: Any, edition: str) -> Any:
     import nbformat
 
     from .editions import unfold
-    from .handouts import edition_notebook
+    from .render import edition_notebook
 
     nb = copy.deepcopy(nb)
     for i, cell in enumerate(nb.cells):
