@@ -528,7 +528,7 @@ def test_a_wrapped_quiz_question_stays_inside_its_box(real_handouts, browser):
 def test_the_contents_of_a_combined_pdf_fit_the_page(real_handouts, browser):
     """The contents table of student.pdf, teacher.pdf and the key ran past the page's right edge."""
     from summit_lessons.publish.page import page_css
-    from summit_lessons.publish.pdf import Part, combined_html
+    from summit_lessons.publish.combined import Part, combined_html
 
     width = int(180 * MM)  # A4 less the side margins
     for sub in ("student", "teacher", "key"):

@@ -420,7 +420,8 @@ def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]],
         raise BuildError(str(exc)) from None
     (staging / "index.html").write_text(index_html(metas, editions, key=key), encoding="utf-8")
     if pdf:
-        from .pdf import PdfError, print_folder
+        from .combined import print_folder
+        from .pdf import PdfError
 
         forms = [(f, FORMS[f]) for f in FORMS if (staging / f).is_dir()]
         try:

@@ -160,7 +160,7 @@ def reveal_files(cache: Path | None = None) -> dict[str, str]:
     lock = json.loads((_template_dir() / "reveal-lock.json").read_text(encoding="utf-8"))["reveal"]
     folder = Path(cache) if cache is not None else cache_dir() / "npm"
     folder.mkdir(parents=True, exist_ok=True)
-    from .litesite import SiteError, _fetch_npm
+    from .pins import SiteError, _fetch_npm
 
     try:
         tgz = _fetch_npm(lock, folder, "reveal-lock.json", [])
