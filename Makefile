@@ -71,7 +71,7 @@ test: setup $(VENV)/.stamp-test $(VENV)/.stamp-hub $(CHP) browser lite-tools  ##
 	  build/student-notebooks
 
 execute: setup  ## refresh the stored outputs of every notebook (after a data or helper change)
-	$(BIN)/python -m summit_lessons.execute notebooks/[0-9][0-9]_*.ipynb
+	$(BIN)/python -m summit_lessons.publish.execute notebooks/[0-9][0-9]_*.ipynb
 
 handouts: setup  ## student + teacher HTML handouts of every lesson, and index.html, in build/handouts/
 	$(BIN)/summit-lessons handouts --out build/handouts
@@ -89,14 +89,14 @@ lab: $(VENV)/.stamp-lab  ## JupyterLab on the lesson notebooks (as root too)
 	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks
 
 # The students' single-user servers run from their own venv: the student wheel (no solution text),
-# JupyterLab and jupyterhub-singleuser, pinned, readable by all (summit_lessons/hubenv.py).
+# JupyterLab and jupyterhub-singleuser, pinned, readable by all (summit_lessons/classroom/hubenv.py).
 # Rebuilt only when its inputs change (hubenv keeps a key file in it).
 STUDENT_ENV := build/student-env
 student-env: $(VENV)/.stamp-wheel  ## the student servers' Python environment in build/student-env
-	$(BIN)/python -m summit_lessons.hubenv $(STUDENT_ENV)
+	$(BIN)/python -m summit_lessons.classroom.hubenv $(STUDENT_ENV)
 
 # The hub builds its servers' environments itself, in its state folder (outside this checkout,
-# which it closes to other accounts): summit_lessons/hubsetup.py.
+# which it closes to other accounts): summit_lessons/classroom/hubsetup.py.
 hub: $(VENV)/.stamp-hub $(CHP)  ## a JupyterHub classroom on http://127.0.0.1:8000, run as root: an account per user (deploy/jupyterhub/)
 	cd deploy/jupyterhub && $(abspath $(BIN))/jupyterhub -f jupyterhub_config.py
 

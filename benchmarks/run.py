@@ -23,7 +23,7 @@ from typing import Callable
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from summit_lessons.execute import execute_notebook
+from summit_lessons.publish.execute import execute_notebook
 from summit_lessons.lessons import notebook_paths
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def _run(cmd: list[str], **kw) -> None:
 #: Modules whose import is a real cost; a lesson's floor imports those the lesson itself imports.
 HEAVY = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets", "summit_lessons.loader",
          "summit_lessons.timeline", "summit_lessons.plots", "summit_lessons.widgets", "summit_lessons.quizzes",
-         "summit_lessons.lessons", "summit_lessons.editions")
+         "summit_lessons.grading", "summit_lessons.lessons", "summit_lessons.publish.editions")
 
 _REPORT_MODULES = "import sys, json\nprint(json.dumps([m for m in {mods!r} if m in sys.modules]))"
 
@@ -211,8 +211,8 @@ def hub_load(n: int, tmp: Path) -> dict[str, float]:
 
     import psutil
 
-    from summit_lessons.hub import LESSONS_FOLDER
-    from summit_lessons.hubclient import throwaway_hub
+    from summit_lessons.classroom.hub import LESSONS_FOLDER
+    from summit_lessons.classroom.hubclient import throwaway_hub
 
     # Isolation on, as a school runs it: an account per student (prefix slbench-, removed afterwards).
     stack = contextlib.ExitStack()
@@ -298,7 +298,7 @@ def bench_lite(row: Callable[..., None], rows: list, results: dict, tmp: Path, r
     from litetrace import chromium_cpu_seconds, report, trace_cold_and_warm
 
     from summit_lessons.lessons import notebook_paths
-    from summit_lessons.litesite import sizes
+    from summit_lessons.publish.litesite import sizes
 
     if not (ROOT / ".venv-lite" / "bin" / "jupyter").exists() or not Path(CHROMIUM).exists():
         print("      skipped: run `make lite-tools` and `make browser` first", flush=True)
@@ -439,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         touched = measure(lambda: _touch_one_and_build(lessons, tmp, out, cache), runs)
         # "About one notebook's cost": executing the changed notebook from a fresh process, as the
         # command must, measured now; the rebuild may add half again for the export of both editions.
-        one = measure(lambda: fresh_import("from summit_lessons.execute import execute_notebook; "
+        one = measure(lambda: fresh_import("from summit_lessons.publish.execute import execute_notebook; "
                                            f"execute_notebook({str(lessons[-1])!r})"), runs)
         row(f"execute {lessons[-1].stem} alone (fresh process)", one)
         row("handouts, one notebook changed", touched, f"<= 1.5 x that notebook = {1.5 * one['median']:.2f} s",

@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HubAPI)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     hub_port = server.server_address[1]
-    from summit_lessons.hubenv import DISABLED_EXTENSIONS
+    from summit_lessons.classroom.hubenv import DISABLED_EXTENSIONS
 
     variants = {e: (e, []) for e in args.envs}
     if args.with_extensions:

@@ -2,7 +2,7 @@
 
 Seven threads create kernel managers the way nbclient does in the build's workers, while one more
 imports nbconvert as the build's main thread does, all released at once by a barrier. With
-``preload`` the script first calls :func:`summit_lessons.execute.preload`, as the build does
+``preload`` the script first calls :func:`summit_lessons.publish.execute.preload`, as the build does
 before it starts its workers. Prints ``ok`` or the first error.
 """
 from __future__ import annotations
@@ -10,14 +10,14 @@ from __future__ import annotations
 import sys
 import threading
 
-sys.modules.setdefault("rfc3987_syntax", None)  # as summit_lessons.execute does, so both modes import alike
+sys.modules.setdefault("rfc3987_syntax", None)  # as summit_lessons.publish.execute does, so both modes import alike
 
 WORKERS = 7
 
 
 def main(mode: str) -> None:
     if mode == "preload":
-        from summit_lessons.execute import preload
+        from summit_lessons.publish.execute import preload
 
         preload()
     barrier = threading.Barrier(WORKERS + 1)

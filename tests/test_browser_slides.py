@@ -30,7 +30,7 @@ SLIDE_AT_A_TIME = {"page-has-heading-one", "heading-order"}
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory) -> Path:
     from summit_lessons.lessons import notebook_paths
-    from summit_lessons.slides import write_decks
+    from summit_lessons.publish.slides import write_decks
 
     _need_chromium()
     out = tmp_path_factory.mktemp("decks") / "slides"

@@ -18,10 +18,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from summit_lessons import handouts
-from summit_lessons.bundle import bundle
-from summit_lessons.handouts import BuildError, build
-from summit_lessons.outputs import MANIFEST
+from summit_lessons.publish import handouts
+from summit_lessons.publish.bundle import bundle
+from summit_lessons.publish.handouts import BuildError, build
+from summit_lessons.publish.outputs import MANIFEST
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent

@@ -14,8 +14,8 @@ import pytest
 
 import leaks
 from summit_lessons import cli
-from summit_lessons.bundle import bundle
-from summit_lessons.wheel import build_wheel
+from summit_lessons.publish.bundle import bundle
+from summit_lessons.publish.wheel import build_wheel
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from summit_lessons import data_dir
-from summit_lessons.editions import MANIFEST, copy_edition, make_edition
-from summit_lessons.handouts import BuildError, build
+from summit_lessons.publish.editions import MANIFEST, copy_edition, make_edition
+from summit_lessons.publish.handouts import BuildError, build
 from summit_lessons.lessons import notebook_paths
 from test_build_faults import ENV, cli, lesson
 

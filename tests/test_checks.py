@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 
-from summit_lessons import load, quizzes
+from summit_lessons import grading, load, quizzes
 from summit_lessons.lessons import notebook_paths
 from summit_lessons.locations import package_dir
 from summit_lessons.widgets import AnswerCheck, CheckSet
@@ -222,7 +222,7 @@ def test_unknown_check_and_bad_check_data_are_one_clear_line(tmp_path, monkeypat
     bad.write_text(json.dumps([{"id": "t", "exercise": 1, "prompt": "p", "kind": "text", "answer": "a", "right": "r",
                                 "otherwise": "o", "source_ids": ["ref-encyclopedia"], "accept": ["(unclosed"]}]))
     with pytest.raises(quizzes.CheckDataError, match=r"99_x.checks.json, check 1 \(t\), accept\[1\]: '\(unclosed' is not"):
-        quizzes._load_checks(bad)
+        grading._load_checks(bad)
 
 
 def test_lesson_05_verdict_check_agrees_with_the_claims_table():

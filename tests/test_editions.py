@@ -8,8 +8,8 @@ import nbformat
 import pytest
 
 from summit_lessons import cli
-from summit_lessons.editions import ANSWER_PROMPT_TAG, ANSWER_TAG, FOLD_LABELS, copy_edition, make_edition, unfold
-from summit_lessons.key import lesson_key
+from summit_lessons.publish.editions import ANSWER_PROMPT_TAG, ANSWER_TAG, FOLD_LABELS, copy_edition, make_edition, unfold
+from summit_lessons.publish.key import lesson_key
 from summit_lessons.lessons import notebook_paths
 
 PATHS = notebook_paths()

@@ -20,8 +20,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from summit_lessons import cli
-from summit_lessons.bundle import bundle
-from summit_lessons.handouts import BuildError, build
+from summit_lessons.publish.bundle import bundle
+from summit_lessons.publish.handouts import BuildError, build
 
 pytestmark = pytest.mark.slow
 
@@ -281,7 +281,7 @@ def test_student_worksheet_has_name_lines_and_answer_lines_after_every_exercise(
 def test_answer_lines_come_from_the_exercise_metadata_or_its_kind():
     import nbformat
 
-    from summit_lessons.handouts import answer_lines
+    from summit_lessons.publish.render import answer_lines
 
     def cell(source: str, lines: object = None) -> object:
         c = nbformat.v4.new_markdown_cell(source)
@@ -308,7 +308,7 @@ def test_teacher_key_holds_timing_notes_solutions_and_links_from_the_index(built
 
 
 def test_teacher_key_gives_every_quiz_answer_with_its_reason():
-    from summit_lessons.key import key_page, lesson_key
+    from summit_lessons.publish.key import key_page, lesson_key
     from summit_lessons.lessons import notebook_paths
     from summit_lessons.quizzes import questions
 
@@ -349,7 +349,7 @@ def test_every_page_carries_the_credits_read_from_sources_csv(built):
 
 
 def test_credits_follow_the_reference_row(datacopy):
-    from summit_lessons.credits import credit_line, credits_html, reference
+    from summit_lessons.publish.credits import credit_line, credits_html, reference
 
     rows = datacopy.rows("sources")
     i = next(i for i, r in enumerate(rows) if r["origin"] == "seed" and r["kind"] == "encyclopedia")
@@ -363,7 +363,7 @@ def test_credits_follow_the_reference_row(datacopy):
 def test_credits_name_the_outside_sources_a_page_uses(datacopy):
     from bs4 import BeautifulSoup
 
-    from summit_lessons.credits import credit_line, credits_html, outside_sources
+    from summit_lessons.publish.credits import credit_line, credits_html, outside_sources
 
     rows = datacopy.rows("sources")
     outside = [r for r in rows if r["origin"] == "outside"][:2]

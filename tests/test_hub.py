@@ -17,9 +17,9 @@ import pytest
 
 pytest.importorskip("jupyterhub", reason="the hub extra is not installed (make installs it for make test)")
 
-from summit_lessons.editions import TEACHER_ONLY_HTML  # noqa: E402
-from summit_lessons.hub import LESSONS_FOLDER  # noqa: E402
-from summit_lessons.hubclient import CONFIG, throwaway_hub  # noqa: E402
+from summit_lessons.publish.editions import TEACHER_ONLY_HTML  # noqa: E402
+from summit_lessons.classroom.hub import LESSONS_FOLDER  # noqa: E402
+from summit_lessons.classroom.hubclient import CONFIG, throwaway_hub  # noqa: E402
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
 if not hasattr(os, "geteuid") or os.geteuid() != 0:
@@ -198,7 +198,7 @@ def _solution_needles() -> list[str]:
     cell of the packaged lessons, kept if no student edition contains it."""
     import nbformat
 
-    from summit_lessons.editions import make_edition
+    from summit_lessons.publish.editions import make_edition
     from summit_lessons.lessons import notebook_paths
 
     notebooks = [nbformat.read(p, as_version=4) for p in notebook_paths()]

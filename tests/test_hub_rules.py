@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("jupyterhub", reason="the hub extra is not installed (make installs it for make test)")
 
-from summit_lessons.editions import MANIFEST, copy_edition  # noqa: E402
-from summit_lessons.hub import copy_lessons  # noqa: E402
-from summit_lessons.hubauth import (NameRefused, SignInThrottle, account_name, check_passwords,  # noqa: E402
+from summit_lessons.publish.editions import MANIFEST, copy_edition  # noqa: E402
+from summit_lessons.classroom.hub import copy_lessons  # noqa: E402
+from summit_lessons.classroom.hubauth import (NameRefused, SignInThrottle, account_name, check_passwords,  # noqa: E402
                                     normalize_name, user_prefix)
 
 pytestmark = pytest.mark.hub
@@ -145,7 +145,7 @@ def test_an_account_is_unprivileged_with_a_private_home_and_is_removed_with_it(t
     import grp
     import pwd
 
-    from summit_lessons.hubaccounts import (AccountError, ensure_account, ensure_group, remove_accounts,
+    from summit_lessons.classroom.hubaccounts import (AccountError, ensure_account, ensure_group, remove_accounts,
                                             set_teacher, teachers_group)
 
     prefix = "slacct-"
@@ -180,7 +180,7 @@ def test_an_account_is_unprivileged_with_a_private_home_and_is_removed_with_it(t
 
 
 def test_removing_accounts_in_bulk_is_for_test_prefixes_only():
-    from summit_lessons.hubaccounts import AccountError, remove_accounts
+    from summit_lessons.classroom.hubaccounts import AccountError, remove_accounts
 
     for prefix in ("", "jupyter-"):
         with pytest.raises(AccountError):
@@ -189,7 +189,7 @@ def test_removing_accounts_in_bulk_is_for_test_prefixes_only():
 
 @root_only
 def test_a_state_folder_users_could_not_reach_is_refused_in_one_line(tmp_path):
-    from summit_lessons.hubsetup import SetupError, prepare
+    from summit_lessons.classroom.hubsetup import SetupError, prepare
 
     closed = tmp_path / "closed"
     closed.mkdir(mode=0o700)

@@ -21,7 +21,7 @@ pytest.importorskip("jupyterhub", reason="the hub extra is not installed (make i
 
 import requests  # noqa: E402
 
-from summit_lessons.hubclient import CONFIG, throwaway_hub  # noqa: E402
+from summit_lessons.classroom.hubclient import CONFIG, throwaway_hub  # noqa: E402
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
 if not hasattr(os, "geteuid") or os.geteuid() != 0:

@@ -1,4 +1,4 @@
-"""The hub's student environment (``summit_lessons.hubenv``, ``make student-env``): the student
+"""The hub's student environment (``summit_lessons.classroom.hubenv``, ``make student-env``): the student
 wheel installed as files, no solution text anywhere in it, readable by every account, no
 rfc3987-syntax, and the server extensions a class never uses switched off by Jupyter's own config."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import leaks
-from summit_lessons.hubenv import DISABLED_EXTENSIONS, KEY_FILE, HubEnvError, build_student_env
+from summit_lessons.classroom.hubenv import DISABLED_EXTENSIONS, KEY_FILE, HubEnvError, build_student_env
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +93,7 @@ def test_an_up_to_date_environment_is_kept_and_a_foreign_folder_is_refused(env, 
 
 
 def test_a_folder_students_cannot_pass_through_is_named(tmp_path):
-    from summit_lessons.hubenv import closed_ancestor
+    from summit_lessons.classroom.hubenv import closed_ancestor
 
     private = tmp_path / "private"
     (private / "inside").mkdir(parents=True)

@@ -76,7 +76,7 @@ def test_site_holds_lessons_pinned_pyodide_and_no_pypi(site: Path):
     lock = json.loads((site / "static" / "pyodide" / "pyodide-lock.json").read_text(encoding="utf-8"))
     assert lock["info"]["version"] == "0.27.7"
     for entry in lock["packages"].values():  # every package the lock names is in the site, unchanged
-        from summit_lessons.litesite import _sha256
+        from summit_lessons.publish.litesite import _sha256
 
         assert _sha256(site / "static" / "pyodide" / entry["file_name"]) == entry["sha256"], entry["name"]
     assert {"pandas", "matplotlib", "ipywidgets", "summit-lessons"} <= set(lock["packages"])
@@ -105,7 +105,7 @@ def test_site_holds_lessons_pinned_pyodide_and_no_pypi(site: Path):
         source = z.read("matplotlib/font_manager.py").decode()
     assert f"__version__ = {fonts['_version']}" in source
     assert any(f["name"] == "DejaVu Sans" for f in fonts["ttflist"])
-    from summit_lessons.litesite import sizes
+    from summit_lessons.publish.litesite import sizes
 
     assert sizes(site)["total"] <= 60_000_000
 
@@ -126,7 +126,7 @@ def test_two_builds_give_the_same_files(site: Path, tmp_path: Path):
 
 
 def test_a_tampered_download_stops_the_build_with_one_line(site: Path, tmp_path: Path):
-    from summit_lessons.litesite import default_cache  # filled by the `site` build
+    from summit_lessons.publish.litesite import default_cache  # filled by the `site` build
 
     cache = tmp_path / "cache"
     shutil.copytree(default_cache(), cache)
@@ -164,7 +164,7 @@ def test_up_to_date_means_the_outputs_too(site: Path, tmp_path: Path, damage: st
 
 
 def test_zip_holds_the_site_and_its_serve_script(site: Path, tmp_path: Path):
-    from summit_lessons.litesite import write_zip
+    from summit_lessons.publish.litesite import write_zip
 
     a = write_zip(site, tmp_path / "a.zip")
     b = write_zip(site, tmp_path / "b.zip")

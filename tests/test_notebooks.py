@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from summit_lessons import load
-from summit_lessons.execute import KEEP_CELL_METADATA, KEEP_NOTEBOOK_METADATA
+from summit_lessons.publish.execute import KEEP_CELL_METADATA, KEEP_NOTEBOOK_METADATA
 from summit_lessons.lessons import REQUIRED_KEYS, lesson_map, lesson_meta, notebook_paths
 from summit_lessons.quizzes import questions
 

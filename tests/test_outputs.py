@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from summit_lessons import outputs
-from summit_lessons.handouts import build
-from summit_lessons.outputs import MANIFEST, OutputError, changed_files, prepare_folder, write_manifest
+from summit_lessons.publish import outputs
+from summit_lessons.publish.handouts import build
+from summit_lessons.publish.outputs import MANIFEST, OutputError, changed_files, prepare_folder, write_manifest
 from test_build_faults import cli, dead_pid, lesson, pages
 
 pytestmark = pytest.mark.slow
@@ -165,7 +165,7 @@ def test_root_and_the_current_folder_are_refused(warm, tmp_path, out, why):
 
 def fake_pdf_build(out: Path) -> list[str]:
     """Make ``out`` what a ``--pdf`` build leaves: PDFs beside the pages, listed in the manifest."""
-    from summit_lessons.handouts import _pages_digest
+    from summit_lessons.publish.handouts import _pages_digest
 
     names = ["student.pdf", "teacher.pdf", "key/index.pdf", "student/01_tiny.pdf"]
     for n in names:
@@ -197,7 +197,7 @@ def test_a_rebuild_keeps_the_pdfs_of_unchanged_pages_and_names_the_removed(warm,
 # ------------------------------------------------------------------ leftovers and partial files
 
 def test_a_failed_site_zip_leaves_no_part(tmp_path, monkeypatch):
-    from summit_lessons.litesite import write_zip
+    from summit_lessons.publish.litesite import write_zip
 
     site = tmp_path / "site"
     site.mkdir()
@@ -290,7 +290,7 @@ def test_start_on_a_read_only_file_system_is_one_line(tmp_path):
 
 
 def serve_py(folder: Path, *args: str) -> subprocess.Popen[str]:
-    from summit_lessons.litesite import SERVE_PY
+    from summit_lessons.publish.litesite import SERVE_PY
 
     (folder / "serve.py").write_text(SERVE_PY, encoding="utf-8")
     return subprocess.Popen([sys.executable, str(folder / "serve.py"), *args], stdout=subprocess.PIPE,
@@ -309,7 +309,7 @@ def test_serve_py_never_follows_a_link_out_of_its_folder(tmp_path):
     import urllib.error
     import urllib.request
 
-    from summit_lessons.lab import free_port
+    from summit_lessons.classroom.lab import free_port
 
     site = tmp_path / "site"
     (site / "sub").mkdir(parents=True)

@@ -203,7 +203,7 @@ def test_the_lite_landing_page_carries_no_table_text(hostile, monkeypatch, brows
     """The landing page's lesson map is made from the notebooks' metadata, never from a table:
     with the hostile data in place it holds none of it, and nothing in it is live."""
     from summit_lessons.lessons import lesson_metas
-    from summit_lessons.litesite import landing_page
+    from summit_lessons.publish.litesite import landing_page
 
     folder, _, _, port = hostile
     monkeypatch.setenv("SUMMIT_LESSONS_DATA", str(folder))

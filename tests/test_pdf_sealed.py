@@ -55,7 +55,7 @@ def _text(pdf: Path) -> str:
 
 
 def test_a_planted_page_reads_no_outside_file_and_reaches_no_listener(tmp_path, listener):
-    from summit_lessons.pdf import Printer, write_pdf
+    from summit_lessons.publish.pdf import Printer, write_pdf
 
     port, hits = listener
     outside = tmp_path / "outside"
@@ -99,7 +99,7 @@ def test_a_planted_page_reads_no_outside_file_and_reaches_no_listener(tmp_path, 
 
 
 def test_a_page_outside_the_printers_folder_is_refused(tmp_path):
-    from summit_lessons.pdf import PdfError, Printer
+    from summit_lessons.publish.pdf import PdfError, Printer
 
     folder, other = tmp_path / "build", tmp_path / "other"
     folder.mkdir()

@@ -32,7 +32,7 @@ MM = 96 / 25.4  # CSS px per millimetre
 
 
 def _chromium() -> str:
-    from summit_lessons.pdf import find_chromium
+    from summit_lessons.publish.pdf import find_chromium
 
     path = find_chromium()
     if path:
@@ -68,7 +68,7 @@ def _text(page) -> str:
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory) -> Path:
     _chromium()
-    from summit_lessons.handouts import build
+    from summit_lessons.publish.handouts import build
 
     root = tmp_path_factory.mktemp("printed")
     build(root / "one", notebooks=LESSONS, cache_dir=root / "cache", progress=None, pdf=True)
@@ -149,7 +149,7 @@ def test_combined_pdf_has_a_contents_page_and_bookmarks(printed):
 
 
 def test_two_pdf_builds_give_the_same_bytes(printed):
-    from summit_lessons.handouts import build
+    from summit_lessons.publish.handouts import build
 
     build(printed / "two", notebooks=LESSONS, cache_dir=printed / "cache", progress=None, pdf=True)
     first = {p.relative_to(printed / "one"): p.read_bytes() for p in (printed / "one").rglob("*.pdf")}
@@ -162,7 +162,7 @@ def test_two_pdf_builds_give_the_same_bytes(printed):
 def test_letter_paper_gives_letter_pages(printed):
     from pypdf import PdfReader
 
-    from summit_lessons.handouts import build
+    from summit_lessons.publish.handouts import build
 
     build(printed / "letter", editions=["student"], notebooks=LESSONS, cache_dir=printed / "cache",
           progress=None, pdf=True, paper="letter")
@@ -269,7 +269,7 @@ def test_teacher_edition_of_02_has_no_half_empty_pages(real_handouts, tmp_path):
     """Each quiz question once took a page of its own (16 pages, 13-14 nearly empty)."""
     from pypdf import PdfReader
 
-    from summit_lessons.pdf import Printer, write_pdf
+    from summit_lessons.publish.pdf import Printer, write_pdf
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     pdf = tmp_path / "teacher-02.pdf"
@@ -313,7 +313,7 @@ def test_each_lesson_key_prints_on_two_pages_at_most_and_no_page_holds_only_the_
     """Lesson 04's key took 4 pages, its last holding only the credits block (review of issue 10)."""
     from pypdf import PdfReader
 
-    from summit_lessons.pdf import Printer, write_pdf
+    from summit_lessons.publish.pdf import Printer, write_pdf
 
     keys = sorted((real_handouts / "key").glob("[0-9]*.html"))
     assert len(keys) == 6
@@ -340,7 +340,7 @@ def test_printed_index_has_one_total_row_and_whole_file_names(real_handouts, tmp
     """The total row was a <tfoot>, which Chromium repeats on every page; addresses broke mid-word."""
     from pypdf import PdfReader
 
-    from summit_lessons.pdf import Printer, write_pdf
+    from summit_lessons.publish.pdf import Printer, write_pdf
 
     pdf = tmp_path / "index.pdf"
     with Printer(_chromium(), "a4") as printer:
@@ -430,7 +430,7 @@ def _pdf_text(pdf: Path) -> str:
 @pytest.fixture(scope="module")
 def real_pdfs(real_handouts, tmp_path_factory) -> Path:
     """Lesson 02's student, teacher and worksheet pages, every worksheet and lesson plan, printed."""
-    from summit_lessons.pdf import Printer, write_pdf
+    from summit_lessons.publish.pdf import Printer, write_pdf
 
     out = tmp_path_factory.mktemp("real-pdfs")
     with Printer(_chromium(), "a4", root=real_handouts) as printer:
@@ -527,8 +527,8 @@ def test_a_wrapped_quiz_question_stays_inside_its_box(real_handouts, browser):
 
 def test_the_contents_of_a_combined_pdf_fit_the_page(real_handouts, browser):
     """The contents table of student.pdf, teacher.pdf and the key ran past the page's right edge."""
-    from summit_lessons.handouts import page_css
-    from summit_lessons.pdf import Part, combined_html
+    from summit_lessons.publish.page import page_css
+    from summit_lessons.publish.combined import Part, combined_html
 
     width = int(180 * MM)  # A4 less the side margins
     for sub in ("student", "teacher", "key"):

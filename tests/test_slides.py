@@ -11,8 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from summit_lessons import slides
-from summit_lessons.editions import make_edition
+from summit_lessons.publish import slides
+from summit_lessons.publish.editions import make_edition
 from summit_lessons.lessons import notebook_paths
 
 PATHS = notebook_paths()
@@ -32,7 +32,7 @@ def lessons():
 def test_committed_metadata_is_what_the_annotator_writes(path):
     nb = nbformat.read(path, as_version=4)
     assert slides.annotate_notebook(nb) == 0, (f"{path.name}: slide metadata is out of date: run "
-                                               "python -m summit_lessons.slides annotate notebooks/*.ipynb")
+                                               "python -m summit_lessons.publish.slides annotate notebooks/*.ipynb")
 
 
 def test_annotator_touches_only_slideshow_and_is_idempotent(tmp_path):
@@ -100,7 +100,7 @@ def test_deck_notebook_cuts_long_text_and_keeps_the_heading():
 
 
 def test_start_present_opens_the_lesson_in_rise():
-    from summit_lessons.lab import LabError, find_lesson, lab_server
+    from summit_lessons.classroom.lab import LabError, find_lesson, lab_server
 
     assert {find_lesson(n) for n in ("2", "02", "02_summit_day", "02_summit_day.ipynb")} == {"02_summit_day.ipynb"}
     server = lab_server("/tmp/lessons", port=9999, present="02_summit_day.ipynb", token="t")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from summit_lessons import cli
-from summit_lessons.lab import LESSON_MAP, free_port, lab_server
+from summit_lessons.classroom.lab import LESSON_MAP, free_port, lab_server
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -79,7 +79,7 @@ def test_the_site_and_its_zip_say_how_to_serve_it(student_site):
 
 
 def test_the_student_bundle_with_its_site_holds_no_solution_text(student_site, needles, tmp_path):
-    from summit_lessons.bundle import bundle
+    from summit_lessons.publish.bundle import bundle
 
     z = bundle(tmp_path / "student.zip", handouts_dir=tmp_path / "h", cache_dir=ROOT / ".handouts-cache",
                edition="student", site_dir=student_site)

@@ -120,7 +120,7 @@ def test_lesson_05_student_edition_keeps_the_verdicts_for_after_the_exercise():
     may name verdicts)."""
     import nbformat
 
-    from summit_lessons.editions import make_edition
+    from summit_lessons.publish.editions import make_edition
 
     path = next(p for p in PATHS if p.stem == "05_two_accounts")
     full = nbformat.read(path, as_version=4)

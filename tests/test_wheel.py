@@ -1,4 +1,4 @@
-"""The package wheel (``summit_lessons.wheel.build_wheel``): the student edition holds no solution
+"""The package wheel (``summit_lessons.publish.wheel.build_wheel``): the student edition holds no solution
 text, only the package's own files go in (never a stray file of the folder), the same files give
 the same bytes, and an installed package rebuilds the same wheel without a clone."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import leaks
-from summit_lessons.wheel import WheelError, build_wheel
+from summit_lessons.publish.wheel import WheelError, build_wheel
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = "summit_lessons"
@@ -146,7 +146,7 @@ def test_an_installed_package_rebuilds_the_same_wheel_without_a_clone(wheels, tm
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile",
                     "--disable-pip-version-check", "--target", str(target), str(wheels["teacher"])], check=True)
     _plant_strays(target / PKG)
-    code = ("import sys; from pathlib import Path; import summit_lessons.wheel as w; "
+    code = ("import sys; from pathlib import Path; import summit_lessons.publish.wheel as w; "
             "assert w.checkout_root() is None, w.checkout_root(); "
             "[print(w.build_wheel(Path(sys.argv[1]) / e, e)) for e in ('teacher', 'student')]")
     env = {**os.environ, "PYTHONPATH": str(target)}
@@ -171,7 +171,7 @@ def test_shared_data_of_a_rebuilt_wheel_follows_pyproject():
     """The mapping an installed package's rebuild uses is pyproject's own (a changed one fails here)."""
     import tomllib
 
-    from summit_lessons.wheel import SHARED_DATA
+    from summit_lessons.publish.wheel import SHARED_DATA
 
     root = Path(__file__).resolve().parents[1]
     shared = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]["targets"]["wheel"]["shared-data"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from summit_lessons import load
-from summit_lessons.loader import _packaged_descriptor_path
+from summit_lessons.datapackage import _packaged_descriptor_path
 
 TABLES: dict[str, str] = {
     "sources": """source_id,title,kind,publisher,author,published,url,notes,origin

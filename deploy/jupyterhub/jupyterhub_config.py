@@ -2,11 +2,11 @@
 #
 # Isolated as The Littlest JupyterHub does it: the hub runs as root; every hub user gets an
 # unprivileged system account of their own (`jupyter-<name>`, no sudo, home mode 0700), made when
-# their server first starts, and their server runs as that account (summit_lessons.hubspawner, built on
+# their server first starts, and their server runs as that account (summit_lessons.classroom.hubspawner, built on
 # JupyterHub's LocalProcessSpawner). Students' servers run an environment with the student edition
 # only; teachers' servers run one with the teacher edition, which only the `jupyter-teachers`
 # system group may open. The hub's own state (database, cookie secret, passwords, token, logs) is
-# in STATE/hub/, readable by root alone. The layout: summit_lessons/hubsetup.py.
+# in STATE/hub/, readable by root alone. The layout: summit_lessons/classroom/hubsetup.py.
 #
 # Settings come from the environment so nothing secret is committed:
 #   SUMMIT_HUB_PASSWORD          students' shared password (≥ 8 characters)
@@ -27,10 +27,10 @@ import secrets
 import sys
 from pathlib import Path
 
-from summit_lessons.hub import TEACHERS_GROUP, lesson_map_url
-from summit_lessons.hubaccounts import ensure_group, teachers_group
-from summit_lessons.hubauth import check_passwords, user_prefix
-from summit_lessons.hubsetup import SetupError, close_checkout, hub_private_folders, prepare, reachable_by_others
+from summit_lessons.classroom.hub import TEACHERS_GROUP, lesson_map_url
+from summit_lessons.classroom.hubaccounts import ensure_group, teachers_group
+from summit_lessons.classroom.hubauth import check_passwords, user_prefix
+from summit_lessons.classroom.hubsetup import SetupError, close_checkout, hub_private_folders, prepare, reachable_by_others
 
 c = get_config()  # noqa: F821 (provided by JupyterHub when it reads this file)
 
@@ -106,7 +106,7 @@ student_password = _secret("SUMMIT_HUB_PASSWORD", "student-password", 9)
 teacher_password = _secret("SUMMIT_HUB_TEACHER_PASSWORD", "teacher-password", 12)
 if (problem := check_passwords(student_password, teacher_password)):
     _stop(problem)
-c.JupyterHub.authenticator_class = "summit_lessons.hubauth.SummitAuthenticator"
+c.JupyterHub.authenticator_class = "summit_lessons.classroom.hubauth.SummitAuthenticator"
 c.SummitAuthenticator.user_password = student_password
 c.SummitAuthenticator.teacher_password = teacher_password
 c.SummitAuthenticator.teachers_group = TEACHERS_GROUP
@@ -144,8 +144,8 @@ c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles
 
 # --- One server per user, as the user's own account, in its own home; the lessons copied by the
-# server itself as it starts (summit_lessons.hub).
-c.JupyterHub.spawner_class = "summit_lessons.hubspawner.SummitSpawner"
+# server itself as it starts (summit_lessons.classroom.hub).
+c.JupyterHub.spawner_class = "summit_lessons.classroom.hubspawner.SummitSpawner"
 c.SummitSpawner.prefix = PREFIX
 c.SummitSpawner.home_base = str(LAYOUT.homes)
 c.SummitSpawner.envs = {"student": str(LAYOUT.env("student")), "teacher": str(LAYOUT.env("teacher"))}

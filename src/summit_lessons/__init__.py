@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 
 _FROM_DATA = ("DataError", "Problem", "data_dir", "load", "load_all", "overview", "table_names", "validate")
-_SUBMODULES = ("loader", "timeline", "plots", "widgets", "quizzes", "lessons", "handouts", "bundle", "execute", "cli")
+_SUBMODULES = ("loader", "schema", "datapackage", "timeline", "plots", "widgets", "quizzes", "grading", "lessons", "voice",
+               "publish", "classroom", "cli")
 
 __all__ = [*_FROM_DATA, "__version__"]
 

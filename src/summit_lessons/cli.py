@@ -35,7 +35,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _notebooks(args: argparse.Namespace) -> int:
-    from .editions import copy_edition
+    from .publish.editions import copy_edition
 
     try:
         report = copy_edition(args.dest, args.edition)
@@ -56,7 +56,7 @@ def _notebooks(args: argparse.Namespace) -> int:
 
 
 def _start(args: argparse.Namespace) -> int:
-    from .lab import LabError, start
+    from .classroom.lab import LabError, start
 
     try:
         # A teacher presenting gets the teacher edition (speaker notes, folded answers) unless told.
@@ -69,8 +69,8 @@ def _start(args: argparse.Namespace) -> int:
 
 
 def _handouts(args: argparse.Namespace) -> int:
-    from .handouts import EDITIONS, BuildError, build
-    from .outputs import OutputError
+    from .publish.handouts import EDITIONS, BuildError, build
+    from .publish.outputs import OutputError
 
     editions = EDITIONS if args.edition == "both" else (args.edition,)
     had_handouts = False
@@ -87,7 +87,7 @@ def _handouts(args: argparse.Namespace) -> int:
         had_handouts = (Path(args.out) / "index.html").is_file()
         pdf_missing = None
         if args.pdf:
-            from .pdf import pdf_unavailable
+            from .publish.pdf import pdf_unavailable
 
             pdf_missing = pdf_unavailable()  # said in one line after the HTML is built
         report = build(args.out, editions=editions, show_code=args.show_code, notebooks=notebooks,
@@ -115,10 +115,10 @@ def _handouts(args: argparse.Namespace) -> int:
 
 
 def _bundle(args: argparse.Namespace) -> int:
-    from .bundle import bundle
-    from .handouts import BuildError
+    from .publish.bundle import bundle
+    from .publish.handouts import BuildError
     from .loader import DataError
-    from .outputs import OutputError
+    from .publish.outputs import OutputError
 
     student = args.edition == "student"
     out = args.out or f"build/summit_lessons-offline{'-student' if student else ''}.zip"
@@ -126,7 +126,7 @@ def _bundle(args: argparse.Namespace) -> int:
     notes: list[str] = []
     try:
         if args.pdf:
-            from .pdf import pdf_unavailable
+            from .publish.pdf import pdf_unavailable
 
             why = pdf_unavailable()
             if why:
@@ -186,7 +186,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 def _site(args: argparse.Namespace) -> int:
-    from .litesite import SiteError, SiteRefused, build_site, write_zip, zip_target
+    from .publish.litesite import SiteError, SiteRefused, build_site, write_zip, zip_target
 
     try:
         if args.zip:

@@ -3,7 +3,7 @@
 The learner types an answer and presses **Check** (or Enter); the feedback names the slip (a
 missing "≈", winter time, a day where the source gives only a month) and where to look, and never
 the answer itself. There is no "show answer": the model answer stays in the teacher edition.
-Grading is :func:`summit_lessons.quizzes.grade`, so it can be tested without widgets.
+Grading is :func:`summit_lessons.grading.grade`, so it can be tested without widgets.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class AnswerCheck(_Snapshot, W.VBox):
     """One check: the question, a labelled text field, a Check button and a feedback line."""
 
     def __init__(self, spec: dict[str, Any], **kwargs: Any):
-        from ..quizzes import grade
+        from ..grading import grade
 
         self.spec, self._grade = spec, grade
         self.attempts, self.solved = 0, False

@@ -1,6 +1,6 @@
 """Start JupyterLab on a learner's own copy of the lessons: the ``summit-lessons start`` command.
 
-The lessons are copied with :func:`summit_lessons.editions.copy_edition` (so a notebook the
+The lessons are copied with :func:`summit_lessons.publish.editions.copy_edition` (so a notebook the
 learner changed is never overwritten), then JupyterLab is started in that folder on the lesson
 map, bound to 127.0.0.1 with a token of our own, so the address printed here is the one that
 works. As root (containers, classroom VMs) JupyterLab refuses to start unless given
@@ -78,7 +78,7 @@ def present_path(lesson: str) -> str:
 
 def find_lesson(name: str) -> str:
     """The notebook file of a lesson named by its number (``2``, ``02``), stem or file name."""
-    from .lessons import notebook_paths
+    from ..lessons import notebook_paths
 
     names = [p.name for p in notebook_paths()]
     wanted = name.removesuffix(".ipynb")
@@ -132,7 +132,7 @@ def start(folder: str | os.PathLike[str] = "summit-lessons", edition: str = "stu
 
     Raises :class:`LabError` when JupyterLab is missing, the port is taken or it never answers.
     """
-    from .editions import copy_edition
+    from ..publish.editions import copy_edition
 
     if port is not None and not 1 <= port <= 65535:
         raise LabError(f"port {port} is not a port: give a number from 1 to 65535 (or leave --port out)")

@@ -26,7 +26,7 @@ from typing import Any, Iterator
 __all__ = ["CONFIG", "HubError", "HubProcess", "HubClient", "CellResult", "free_ports", "throwaway_hub"]
 
 #: The classroom configuration `make hub` runs.
-CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "jupyterhub" / "jupyterhub_config.py"
+CONFIG = Path(__file__).resolve().parents[3] / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 
 
 class HubError(RuntimeError):

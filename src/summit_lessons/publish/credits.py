@@ -13,7 +13,8 @@ import os
 from dataclasses import dataclass
 from typing import Iterable
 
-from .locations import data_dir
+from ..locations import data_dir
+from ..schema import Reference, reference
 
 __all__ = ["CONTENT_LICENCE", "CODE_LICENCE", "Reference", "reference", "outside_sources", "date_text",
            "latest_date", "credit_line", "credits_html", "credits_text"]
@@ -23,29 +24,6 @@ CONTENT_LICENCE_URL = "https://creativecommons.org/licenses/by-sa/4.0/"
 CODE_LICENCE = "MIT"
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
-
-
-@dataclass(frozen=True)
-class Reference:
-    """The reference article as ``sources.csv`` names it."""
-
-    title: str
-    publisher: str
-    author: str
-    url: str
-
-
-def reference(data: str | os.PathLike[str] | None = None) -> Reference:
-    """The reference article: the seed row of kind ``encyclopedia`` in ``sources.csv``.
-
-    Read with the csv module (not pandas) so that a handout rebuild stays light.
-    """
-    path = data_dir(data) / "sources.csv"
-    with open(path, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row.get("origin") == "seed" and row.get("kind") == "encyclopedia":
-                return Reference(row["title"], row["publisher"], row["author"], row["url"])
-    raise LookupError(f"{path}: no row with origin 'seed' and kind 'encyclopedia' (the reference article)")
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,13 @@
 JupyterLab's property inspector, RISE and nbconvert all read) is derived from the cell's tags and
 headings by :func:`slide_type`, with a small table of per-cell-id exceptions (:data:`OVERRIDES`).
 Because other people edit the lesson text, the metadata is never written by hand: after a merge,
-run ``python -m summit_lessons.slides annotate notebooks/*.ipynb``. It is idempotent and changes
+run ``python -m summit_lessons.publish.slides annotate notebooks/*.ipynb``. It is idempotent and changes
 nothing but ``metadata.slideshow``.
 
 The rules, in order (one idea per slide; an exercise on its own slide):
 
 - ``instructor`` and ``solution`` cells are speaker **notes**: the teacher edition keeps them as
-  speaker notes, the student edition has no such cell (:func:`summit_lessons.editions.make_edition`);
+  speaker notes, the student edition has no such cell (:func:`summit_lessons.publish.editions.make_edition`);
 - ``quiz`` cells are **skipped** (each student does the self-check in the notebook);
 - an ``exercise`` starts a **slide**; its ``hint`` and ``check`` cells stay on it (``-``);
 - a markdown cell opening with ``#`` or ``##`` starts a **slide**, one with ``###`` a **subslide**,
@@ -144,7 +144,7 @@ class DeckError(RuntimeError):
 
 
 def _template_dir() -> Path:
-    from .locations import package_dir
+    from ..locations import package_dir
 
     return package_dir() / "templates" / "summit_slides"
 
@@ -155,12 +155,12 @@ def reveal_files(cache: Path | None = None) -> dict[str, str]:
     import json
     import tarfile
 
-    from .locations import cache_dir
+    from ..locations import cache_dir
 
     lock = json.loads((_template_dir() / "reveal-lock.json").read_text(encoding="utf-8"))["reveal"]
     folder = Path(cache) if cache is not None else cache_dir() / "npm"
     folder.mkdir(parents=True, exist_ok=True)
-    from .litesite import SiteError, _fetch_npm
+    from .pins import SiteError, _fetch_npm
 
     try:
         tgz = _fetch_npm(lock, folder, "reveal-lock.json", [])
@@ -230,7 +230,7 @@ def deck_notebook(nb: Any, edition: str) -> Any:
     import nbformat
 
     from .editions import unfold
-    from .handouts import edition_notebook
+    from .render import edition_notebook
 
     nb = copy.deepcopy(nb)
     for i, cell in enumerate(nb.cells):
@@ -325,7 +325,7 @@ def write_decks(folder: Path, notebooks: Iterable[Path], editions: Iterable[str]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m summit_lessons.slides", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m summit_lessons.publish.slides", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("annotate", help="write every cell's slide type from the rules (idempotent)")
     p.add_argument("notebooks", nargs="+")

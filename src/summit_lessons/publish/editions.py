@@ -21,7 +21,7 @@ between them.
   :mod:`summit_lessons.fold` shows its output inside a closed fold too.
 
 Slides: cells whose ``metadata.slideshow.slide_type`` is ``notes`` (the instructor notes and
-solutions, see :mod:`summit_lessons.slides`) are speaker notes in the teacher edition and absent from
+solutions, see :mod:`summit_lessons.publish.slides`) are speaker notes in the teacher edition and absent from
 the student edition; the student's answer cells are skipped on slides.
 
 :func:`copy_edition` writes an edition into a folder and never overwrites a notebook the learner
@@ -236,7 +236,7 @@ def copy_edition(dest: str | os.PathLike[str], edition: str = "student", *,
     changed (or replaced with a link or a folder) is kept as it is and listed in
     :attr:`CopyReport.kept`. A corrupt manifest counts as none: nothing is overwritten then.
     """
-    from .lessons import notebook_paths
+    from ..lessons import notebook_paths
 
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}: use student or teacher")
@@ -267,7 +267,7 @@ def copy_edition(dest: str | os.PathLike[str], edition: str = "student", *,
         report.written.append(src.name)
     rise_css = dest / RISE_CSS
     if not rise_css.exists() and not rise_css.is_symlink():  # the live slides' style: jupyterlab-rise reads rise.css beside the notebook
-        _write_new(rise_css, (Path(__file__).parent / "notebooks" / RISE_CSS).read_bytes())
+        _write_new(rise_css, (Path(__file__).resolve().parents[1] / "notebooks" / RISE_CSS).read_bytes())
     _write_new(manifest_path, (json.dumps({"edition": edition, "files": written}, indent=1, sort_keys=True)
                                + "\n").encode("utf-8"))
     return report

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from .page import KEY_TITLE
+
 __all__ = ["LessonKey", "lesson_key", "key_page", "write_key", "KEY_TITLE"]
 
-KEY_TITLE = "The Anchorage summit lessons: teacher's key"
 _QUIZ_CALL = re.compile(r"""lesson_quiz\(\s*["']([\w-]+)["']""")
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.M)
 _LETTERS = "ABCDEFGH"
@@ -81,7 +82,7 @@ def _solution_html(cell: dict[str, Any]) -> str:
 
 
 def _quiz_items(slug: str) -> list[str]:
-    from .quizzes import questions
+    from ..grading import questions
 
     try:
         qs = questions(slug)
@@ -131,9 +132,9 @@ def lesson_key(path: str | Path, nb: dict[str, Any] | None = None) -> LessonKey:
 def key_page(keys: list[LessonKey], title: str, *, link_handouts: bool = True) -> str:
     """A complete HTML page holding the keys of ``keys`` (one lesson, or all of them)."""
     from .credits import credits_html, latest_date, outside_sources
-    from .handouts import TEMPLATES, page_css
+    from .page import handout_css, page_css
 
-    css = (TEMPLATES / "summit_handout" / "handout.css").read_text(encoding="utf-8")
+    css = handout_css()
     accurate = latest_date(k.meta["accurate_as_of"] for k in keys)
     one = len(keys) == 1
     outside = outside_sources(i for k in keys for i in k.meta.get("sources", []))
@@ -204,7 +205,7 @@ def key_page(keys: list[LessonKey], title: str, *, link_handouts: bool = True) -
 def _key_entry(path: Path, cache: Path, salt: str) -> Path:
     import hashlib
 
-    from .locations import package_dir
+    from ..locations import package_dir
 
     h = hashlib.sha256(path.read_bytes() + salt.encode())
     for dep in sorted((package_dir() / "quiz_data").glob("*.json")) + [Path(__file__)]:

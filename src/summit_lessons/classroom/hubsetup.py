@@ -5,7 +5,7 @@
     STATE/                 root, 0711: every account may pass through, none may list it
       hub/                 root, 0700: database, cookie secret, passwords, admin token, logs
       home/<account>/      the account's own, 0700
-      envs/student/        root, 0755: the student wheel (summit_lessons.hubenv: no solution text)
+      envs/student/        root, 0755: the student wheel (summit_lessons.classroom.hubenv: no solution text)
       envs/teacher/        root:<prefix>teachers, 0750: a venv with the teacher wheel
 
 The servers run these environments, never the hub's own: the hub's venv and the project
@@ -109,7 +109,7 @@ def shared_python(state: Path) -> tuple[str, str | None]:
 def build_env(dest: Path, edition: str, python: str, *, constraints: Path | None = None) -> bool:
     """A venv at ``dest`` holding the ``edition`` wheel with JupyterLab and jupyterhub-singleuser;
     True if it was (re)built, False if it was already up to date."""
-    from .wheel import build_wheel
+    from ..publish.wheel import build_wheel
 
     with tempfile.TemporaryDirectory(prefix="summit-hub-wheel-") as tmp:
         wheel = build_wheel(Path(tmp), edition)
@@ -158,7 +158,7 @@ def rebase_venv(env: Path, python: str) -> None:
 
 
 def student_env(dest: Path, python: str, constraints: Path | None) -> None:
-    """The student servers' environment at ``dest``: :func:`summit_lessons.hubenv.build_student_env`
+    """The student servers' environment at ``dest``: :func:`summit_lessons.classroom.hubenv.build_student_env`
     (the student wheel, pinned, no unused server extensions), then pointed at ``python``."""
     from .hubenv import KEY_FILE, HubEnvError, build_student_env
 
@@ -175,7 +175,7 @@ def student_env(dest: Path, python: str, constraints: Path | None) -> None:
 def hub_private_folders() -> list[Path]:
     """The folders that hold the hub's teacher edition: the checkout this package runs from (an
     editable install) and the hub's venv; a system Python's prefix (``/usr``) is never one."""
-    from .wheel import checkout_root
+    from ..publish.wheel import checkout_root
 
     folders = []
     root = checkout_root()
@@ -229,7 +229,7 @@ def prepare(state: Path, teachers_gid: int) -> tuple[HubLayout, str | None]:
 
 
 def _constraints() -> Path | None:
-    from .wheel import checkout_root
+    from ..publish.wheel import checkout_root
 
     root = checkout_root()
     path = root / "constraints.txt" if root else None

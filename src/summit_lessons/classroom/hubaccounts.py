@@ -1,7 +1,7 @@
 """System accounts for the classroom hub, as The Littlest JupyterHub makes them.
 
 Each hub user gets an unprivileged account of their own (``<prefix><name>``, see
-:mod:`summit_lessons.hubauth`), made when their server first starts (right after the first sign-in) with ``useradd``: its own group, no
+:mod:`summit_lessons.classroom.hubauth`), made when their server first starts (right after the first sign-in) with ``useradd``: its own group, no
 password, no sudo, a home that only it can open (mode 0700). Teachers are also members of the
 system group ``<prefix>teachers``, the only group that may open the teacher environment.
 Needs root (the hub runs as root; its users' servers never do).

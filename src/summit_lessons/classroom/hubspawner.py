@@ -3,14 +3,14 @@
 :class:`SummitSpawner` is JupyterHub's ``LocalProcessSpawner`` (the hub runs as root and the
 child drops to the user's uid, gid and groups before it starts) with three changes:
 
-- the account is ``<prefix><name>`` (:func:`summit_lessons.hubauth.account_name`), made on the
+- the account is ``<prefix><name>`` (:func:`summit_lessons.classroom.hubauth.account_name`), made on the
   first start if the sign-in did not make it already, its home under ``home_base``;
 - students run the student environment and teachers the teacher one (``envs``); members of the
   hub's ``teachers`` group are put in the ``<prefix>teachers`` system group, which alone may open
   the teacher environment;
 - the server gets a clean environment (no variable of the hub's own: no token, no password),
   and copies its lessons itself, as the user, before JupyterLab starts
-  (``python -m summit_lessons.hub``), so nothing runs as root inside a user's home.
+  (``python -m summit_lessons.classroom.hub``), so nothing runs as root inside a user's home.
 """
 from __future__ import annotations
 
@@ -90,6 +90,6 @@ class SummitSpawner(LocalProcessSpawner):
         await asyncio.to_thread(prepare)
         venv = self._env_dir()
         # The server copies the lessons itself, as its user, then becomes jupyterhub-singleuser.
-        self.cmd = [str(venv / "bin" / "python"), "-m", "summit_lessons.hub", "--edition", self.edition, "--",
+        self.cmd = [str(venv / "bin" / "python"), "-m", "summit_lessons.classroom.hub", "--edition", self.edition, "--",
                     str(venv / "bin" / "jupyterhub-singleuser")]
         return await super().start()

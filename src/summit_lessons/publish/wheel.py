@@ -34,7 +34,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
-from .locations import package_dir
+from ..locations import package_dir
 
 __all__ = ["EPOCH", "WheelError", "build_wheel", "package_files"]
 

@@ -1,9 +1,9 @@
 """JupyterHub's side of the lessons: each user's own copy, made by their own server as it starts.
 
 The classroom hub (``deploy/jupyterhub/``) starts every single-user server as
-``python -m summit_lessons.hub --edition student|teacher -- jupyterhub-singleuser``, already
+``python -m summit_lessons.classroom.hub --edition student|teacher -- jupyterhub-singleuser``, already
 running as the user's own account: this writes the edition into ``~/summit-lessons/`` with
-:func:`summit_lessons.editions.copy_edition` (a notebook the user changed is kept, an untouched
+:func:`summit_lessons.publish.editions.copy_edition` (a notebook the user changed is kept, an untouched
 one brought up to date, a deleted one restored), then replaces itself with the server. The copy
 never runs as root, so a link a learner plants in their folder can reach only what they could
 reach anyway. A copy that fails (a full disk, a folder in the way) is reported in the server's
@@ -39,7 +39,7 @@ def copy_lessons(home: str | os.PathLike[str], edition: str) -> str:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # The hub never starts a server as root; refuse rather than write into a home as root.
         return "summit_lessons: not copying the lessons as root"
-    from .editions import copy_edition
+    from ..publish.editions import copy_edition
 
     dest = Path(home) / LESSONS_FOLDER
     try:
@@ -51,10 +51,10 @@ def copy_lessons(home: str | os.PathLike[str], edition: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m summit_lessons.hub --edition E -- CMD ...``: copy the lessons, then exec CMD."""
+    """``python -m summit_lessons.classroom.hub --edition E -- CMD ...``: copy the lessons, then exec CMD."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) < 4 or args[0] != "--edition" or args[2] != "--":
-        sys.exit("usage: python -m summit_lessons.hub --edition student|teacher -- COMMAND [ARGS...]")
+        sys.exit("usage: python -m summit_lessons.classroom.hub --edition student|teacher -- COMMAND [ARGS...]")
     edition, cmd = args[1], args[3:]
     if edition not in ("student", "teacher"):
         sys.exit(f"unknown edition {edition!r}: use student or teacher")

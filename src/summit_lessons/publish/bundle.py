@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .locations import data_dir, notebooks_dir, package_dir
+from ..locations import data_dir, notebooks_dir, package_dir
 from .handouts import BuildError, build
 from .editions import _edition_bytes
 from .wheel import WheelError, build_wheel
@@ -126,7 +126,7 @@ def bundle(out: str | os.PathLike[str] = "build/summit_lessons-offline.zip", *,
     """
     from .credits import latest_date
     from .editions import EDITIONS
-    from .lessons import lesson_metas
+    from ..lessons import lesson_metas
 
     if edition not in EDITIONS:
         raise BuildError(f"unknown edition {edition!r}: use student or teacher")
@@ -215,7 +215,7 @@ def described_data_files(folder: Path) -> dict[str, Path]:
 
     Anything else in the data folder (a teacher's ``grades_private.csv``, notes, backups) stays out.
     """
-    from .loader import descriptor
+    from ..loader import descriptor
 
     desc = descriptor(folder)
     own = folder / "datapackage.json"
@@ -226,7 +226,7 @@ def described_data_files(folder: Path) -> dict[str, Path]:
 
 
 def _packaged_descriptor() -> Path:
-    from .locations import package_dir
+    from ..locations import package_dir
 
     return package_dir() / "data" / "datapackage.json"
 

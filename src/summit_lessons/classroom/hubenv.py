@@ -30,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .wheel import WheelError, build_wheel, checkout_root
+from ..publish.wheel import WheelError, build_wheel, checkout_root
 
 __all__ = ["HubEnvError", "EXCLUDED", "DISABLED_EXTENSIONS", "SERVER_CONFIG", "build_student_env",
            "closed_ancestor", "student_python"]
@@ -171,10 +171,10 @@ def closed_ancestor(path: str | os.PathLike[str]) -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m summit_lessons.hubenv PATH``: make the student environment (the Makefile's student-env)."""
+    """``python -m summit_lessons.classroom.hubenv PATH``: make the student environment (the Makefile's student-env)."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m summit_lessons.hubenv", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m summit_lessons.classroom.hubenv", description=main.__doc__)
     parser.add_argument("path", help="where the environment goes, e.g. build/student-env")
     parser.add_argument("--constraints", default=None, help="pins (default: the checkout's constraints.txt)")
     parser.add_argument("--force", action="store_true", help="rebuild even when up to date")

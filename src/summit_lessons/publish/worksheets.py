@@ -139,7 +139,7 @@ def _md_inline(text: Any) -> str:
 def plan_page(path: Path) -> str:
     """The one-page lesson plan of one lesson notebook, as a complete HTML page."""
     from .credits import credits_html, outside_sources
-    from .handouts import TEMPLATES, page_css
+    from .page import handout_css, page_css
 
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
     meta = nb["metadata"]["summit_lessons"]
@@ -157,7 +157,7 @@ def plan_page(path: Path) -> str:
                 sections.append(text.strip())
     timing = _timing_note(nb)
     outside = outside_sources(meta.get("sources", []))
-    css = (TEMPLATES / "summit_handout" / "handout.css").read_text(encoding="utf-8")
+    css = handout_css()
     li = lambda items: "".join(f"<li>{_md_inline(i)}</li>" for i in items)  # noqa: E731
     materials = (f'<li><a href="../worksheet/{stem}.html">The worksheet</a>: one per student (exercises, self-check, '
                  f'and the tables they use).</li><li><a href="../student/{stem}.html">The student handout</a>: the whole '
