@@ -105,8 +105,9 @@ def test_two_builds_into_one_folder_both_succeed(warm, tmp_path):
                                   stderr=subprocess.PIPE, text=True, env=ENV, cwd=tmp_path) for _ in range(2)]
         results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
         assert [r[0] for r in results] == [0, 0], results
-        assert sorted(pages(out)) == ["index.html", "key/01_tiny.html", "key/index.html", "student/01_tiny.html",
-                                      "teacher/01_tiny.html"]
+        assert sorted(pages(out)) == ["index.html", "key/01_tiny.html", "key/index.html", "plan/01_tiny.html",
+                                      "slides/student/01_tiny.html", "slides/teacher/01_tiny.html",
+                                      "student/01_tiny.html", "teacher/01_tiny.html", "worksheet/01_tiny.html"]
     assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == ["handouts"]  # no staging or old folder left
 
 
@@ -277,8 +278,9 @@ def test_a_cache_that_cannot_be_written_keeps_the_finished_build(tmp_path):
     said: list[str] = []
     report = build(tmp_path / "out", notebooks=[nb], cache_dir=cache, progress=said.append)
     assert report.executed == ["01_tiny"]
-    assert sorted(pages(tmp_path / "out")) == ["index.html", "key/01_tiny.html", "key/index.html",
-                                               "student/01_tiny.html", "teacher/01_tiny.html"]
+    assert sorted(pages(tmp_path / "out")) == ["index.html", "key/01_tiny.html", "key/index.html", "plan/01_tiny.html",
+                                      "slides/student/01_tiny.html", "slides/teacher/01_tiny.html",
+                                      "student/01_tiny.html", "teacher/01_tiny.html", "worksheet/01_tiny.html"]
     warning, = [s for s in said if s.startswith("warning:")]
     assert warning.startswith(f"warning: cannot write the cache {cache}: File exists")
     assert warning.endswith("; the handouts were written, but the next build will execute them again")

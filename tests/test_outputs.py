@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -79,7 +80,9 @@ def test_an_earlier_build_and_an_empty_folder_are_replaced(warm, tmp_path):
 def test_handouts_of_a_version_before_the_manifest_are_replaced(warm, tmp_path):
     out = tmp_path / "handouts"
     assert handouts_cli(str(out), warm, tmp_path).returncode == 0
-    (out / MANIFEST).unlink()  # as an earlier version left it
+    (out / MANIFEST).unlink()  # as an earlier version left it: it wrote no worksheets, plans or decks
+    for form in ("worksheet", "plan", "slides"):
+        shutil.rmtree(out / form)
     assert handouts_cli(str(out), warm, tmp_path).returncode == 0
     assert (out / MANIFEST).is_file()
 

@@ -125,7 +125,7 @@ def test_lab_settings_turn_the_news_off_and_ship_as_jupyterlabs_overrides():
 
 def test_a_long_cell_is_never_cut_inside_raw_html_nor_after_a_lone_heading():
     """A cut inside a print-only hint once closed the deck's own slides and overlaid them (review, 5 Dec)."""
-    from summit_lessons.slides import _open_html, _split_markdown
+    from summit_lessons.publish.slides import _open_html, _split_markdown
 
     hint = "<div class=\"sl-print-only\">\n\n**Hint.** " + "\n\n".join(["word " * 60] * 4) + "\n\n</div>"
     pieces = _split_markdown("## A heading\n\n" + "text " * 150 + "\n\n" + hint, limit=400)
@@ -138,7 +138,7 @@ def test_a_long_cell_is_never_cut_inside_raw_html_nor_after_a_lone_heading():
 def test_every_deck_slide_closes_the_html_it_opens(path):
     import nbformat
 
-    from summit_lessons.slides import _open_html, deck_notebook
+    from summit_lessons.publish.slides import _open_html, deck_notebook
 
     for edition in ("student", "teacher"):
         deck = deck_notebook(nbformat.read(path, as_version=4), edition)

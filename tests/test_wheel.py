@@ -176,3 +176,21 @@ def test_shared_data_of_a_rebuilt_wheel_follows_pyproject():
     root = Path(__file__).resolve().parents[1]
     shared = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]["targets"]["wheel"]["shared-data"]
     assert {f"src/{PKG}/{k}": v for k, v in SHARED_DATA.items()} == shared
+
+
+def test_a_wheel_without_outputs_keeps_the_lessons_metadata_and_drops_their_outputs(tmp_path):
+    """The Lite site's wheel: every browser downloads it, and in the browser only the metadata is read."""
+    import nbformat
+
+    full = build_wheel(tmp_path / "full", "student")
+    light = build_wheel(tmp_path / "light", "student", outputs=False)
+    assert light.stat().st_size < full.stat().st_size
+    with zipfile.ZipFile(full) as a, zipfile.ZipFile(light) as b:
+        lessons = [n for n in b.namelist() if n.startswith(f"{PKG}/notebooks/") and n.endswith(".ipynb")]
+        assert lessons
+        for name in lessons:
+            nb_a = nbformat.reads(a.read(name).decode("utf-8"), as_version=4)
+            nb_b = nbformat.reads(b.read(name).decode("utf-8"), as_version=4)
+            assert nb_b.metadata["summit_lessons"] == nb_a.metadata["summit_lessons"]
+            assert [c.source for c in nb_b.cells] == [c.source for c in nb_a.cells]
+            assert all(not c.get("outputs") for c in nb_b.cells if c.cell_type == "code")

@@ -122,11 +122,15 @@ def _closure(packages: dict[str, Any], roots: Iterable[str]) -> list[str]:
 
 
 def _package_wheel(dest: Path, edition: str) -> Path:
-    """This package's wheel in the site's edition (the student site's holds no solution text)."""
+    """This package's wheel in the site's edition (the student site's holds no solution text).
+
+    Without the notebooks' stored outputs: the site's own lesson files carry them, and in the
+    browser the package reads only the lessons' metadata.
+    """
     from .wheel import WheelError, build_wheel
 
     try:
-        return build_wheel(dest, edition)
+        return build_wheel(dest, edition, outputs=False)
     except WheelError as exc:
         raise SiteError(str(exc)) from None
 

@@ -255,6 +255,10 @@ def deck_notebook(nb: Any, edition: str) -> Any:
         if kind == "notes":
             if cell.cell_type == "markdown":
                 cell.source = unfold(cell.source)
+                # The page's box label took the cell's bold lead; the speaker view has no box.
+                label = (cell.metadata.get("sl_box") or {}).get("label", "").replace(" (teacher edition only)", "")
+                if label:
+                    cell.source = f"**{label}.** {cell.source.lstrip()}"
             cells.append(cell)
             continue
         if cell.cell_type == "markdown" and kind not in ("skip", None):

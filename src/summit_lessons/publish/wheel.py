@@ -53,11 +53,13 @@ class WheelError(RuntimeError):
     """The wheel cannot be built; the message is one line saying why and what to do."""
 
 
-def build_wheel(dest: Path, edition: str = "teacher", *, root: Path | None = None) -> Path:
+def build_wheel(dest: Path, edition: str = "teacher", *, root: Path | None = None, outputs: bool = True) -> Path:
     """Build the package wheel of ``edition`` (``teacher`` or ``student``) into ``dest``; return its path.
 
     ``root`` is the source checkout to build from (default: the checkout this package runs from,
-    or else the installed package itself).
+    or else the installed package itself). ``outputs=False`` leaves the lesson notebooks' stored
+    outputs out (the Lite site reads only their metadata from the package, and every browser
+    downloads the wheel).
     """
     from .editions import EDITIONS
 
@@ -67,8 +69,8 @@ def build_wheel(dest: Path, edition: str = "teacher", *, root: Path | None = Non
     dest.mkdir(parents=True, exist_ok=True)
     root = Path(root) if root is not None else checkout_root()
     if root is not None:
-        return _from_checkout(root, dest, edition)
-    return _from_installed(dest, edition)
+        return _from_checkout(root, dest, edition, outputs)
+    return _from_installed(dest, edition, outputs)
 
 
 def checkout_root() -> Path | None:
@@ -118,16 +120,23 @@ def _descriptor(read: bytes | None, where: str) -> dict:
     return desc
 
 
-def _edition_payload(name: str, payload: bytes, edition: str) -> bytes:
+def _edition_payload(name: str, payload: bytes, edition: str, outputs: bool = True) -> bytes:
     """A file's bytes in the wheel: a lesson notebook in its edition, anything else as it is."""
-    if edition == "teacher" or not (name.startswith("notebooks/") and name.endswith(".ipynb")):
+    if (edition == "teacher" and outputs) or not (name.startswith("notebooks/") and name.endswith(".ipynb")):
         return payload
     import nbformat
 
     from .editions import make_edition
 
     nb = nbformat.reads(payload.decode("utf-8"), as_version=4)
-    return (nbformat.writes(make_edition(nb, edition)) + "\n").encode("utf-8")
+    if edition != "teacher":
+        nb = make_edition(nb, edition)
+    if not outputs:
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nb.metadata.pop("widgets", None)
+    return (nbformat.writes(nb) + "\n").encode("utf-8")
 
 
 # ------------------------------------------------------------------ from a source checkout
@@ -159,7 +168,7 @@ def _project_files(root: Path) -> list[str]:
     return names
 
 
-def _from_checkout(root: Path, dest: Path, edition: str) -> Path:
+def _from_checkout(root: Path, dest: Path, edition: str, outputs: bool = True) -> Path:
     root = Path(root).resolve()
     src = root / _SRC
     if not src.is_dir():
@@ -186,7 +195,7 @@ def _from_checkout(root: Path, dest: Path, edition: str) -> Path:
         for name in names:
             target = stage / _SRC / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(_edition_payload(name, (src / name).read_bytes(), edition))
+            target.write_bytes(_edition_payload(name, (src / name).read_bytes(), edition, outputs))
         out = Path(tmp) / "dist"
         env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
         proc = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
@@ -217,7 +226,7 @@ def _record_hash(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode("ascii")
 
 
-def _from_installed(dest: Path, edition: str) -> Path:
+def _from_installed(dest: Path, edition: str, outputs: bool = True) -> Path:
     """The installed package's files (as its RECORD lists them) zipped again into a wheel."""
     from importlib.metadata import PackageNotFoundError, distribution
 
@@ -251,7 +260,7 @@ def _from_installed(dest: Path, edition: str) -> Path:
         path = pkg / name
         if not path.is_file():
             raise WheelError(f"{path}: listed in the installed package's RECORD but missing; reinstall {PACKAGE}")
-        entries[f"{PACKAGE}/{name}"] = _edition_payload(name, path.read_bytes(), edition)
+        entries[f"{PACKAGE}/{name}"] = _edition_payload(name, path.read_bytes(), edition, outputs)
     for rel, payload in meta.items():
         entries[f"{info_dir}/{rel}"] = payload
     name_version = info_dir.removesuffix(".dist-info")
