@@ -67,9 +67,10 @@ def check_explorer_names(explorer: Any) -> str:
     assert explorer.locator("input[type=date]").count() == 0
     for name in ("From", "To"):
         select = explorer.get_by_role("combobox", name=name, exact=True)
-        days = select.evaluate("s => Array.from(s.options).map(o => o.text)")
+        # (ipywidgets writes each option's spaces as no-break spaces, so a date never wraps)
+        days = select.evaluate("s => Array.from(s.options).map(o => o.text.replace(/\\u00a0/g, ' '))")
         assert len(days) > 2 and all(re.fullmatch(r"(\d{1,2} )?([A-Z][a-z]{2} )?\d{4}", d) for d in days), (name, days)
-        shown = select.evaluate("s => s.options[s.selectedIndex].text")
+        shown = select.evaluate("s => s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')")
         assert shown == (days[0] if name == "From" else days[-1]), (name, shown)  # the whole range at first
     return tree
 
@@ -113,6 +114,7 @@ def explorer_by_keyboard(page: Any, explorer: Any) -> list[str]:
     assert shown == total and "each event's local time" in text
     assert re.fullmatch(r"button:\w*:Reset filters", active(page)), active(page)  # focus stays on Reset
     assert not explorer.get_by_role("checkbox", checked=True).count()
+    assert explorer.get_by_role("combobox", name="From", exact=True).evaluate("s => s.selectedIndex") == 0
     regions = live_regions_holding(page, "Showing")  # the status line: a live region, announced on change
     assert regions and all(r.get("role") == "status" and r.get("live") == "polite" for r in regions), regions
     return seen

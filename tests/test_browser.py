@@ -266,9 +266,10 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         page.screenshot(path=str(SHOTS / "lab-timeline-after-phase-filter.png"))
         # The From list: its options read "15 Aug 2025" in any browser locale; choosing one filters.
         start = explorer.get_by_role("combobox", name="From", exact=True)
-        assert "15 Aug 2025" in start.evaluate("s => Array.from(s.options).map(o => o.text)")
+        # (ipywidgets writes each option's spaces as no-break spaces)
+        assert "15 Aug 2025" in start.evaluate("s => Array.from(s.options).map(o => o.text.replace(/\\u00a0/g, ' '))")
         before_status = status.inner_text()
-        start.select_option(label="8 Aug 2025")
+        start.select_option(label="8\u00a0Aug\u00a02025")
         page.wait_for_function("([el, old]) => el.innerText !== old",
                                arg=[status.element_handle(), before_status], timeout=10_000)
         assert "(phase pre-summit; from 8 Aug 2025)" in status.inner_text()

@@ -290,10 +290,10 @@ def test_lesson_02_runs_and_its_widgets_respond(browser, served):
     # The From and To lists hold the first and last days with events, read "15 Aug 2025", and filter.
     start = explorer.get_by_role("combobox", name="From", exact=True)
     end = explorer.get_by_role("combobox", name="To", exact=True)
-    chosen = lambda s: s.evaluate("s => s.options[s.selectedIndex].text")  # noqa: E731
+    chosen = lambda s: s.evaluate("s => s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')")  # noqa: E731
     assert (chosen(start), chosen(end)) == ("2014", "19 Nov 2025"), (chosen(start), chosen(end))
     reset_status = status.inner_text()
-    start.select_option(label="Sep 2025")
+    start.select_option(label="Sep\u00a02025")  # ipywidgets writes option spaces as no-break spaces
     page.wait_for_function("([el, old]) => el.innerText !== old", arg=[status.element_handle(), reset_status],
                            timeout=20_000)
     assert "from Sep 2025" in status.inner_text()

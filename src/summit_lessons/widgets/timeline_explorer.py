@@ -175,8 +175,9 @@ class TimelineExplorer(_Snapshot, W.VBox):
                            "Each event has a number in the figure and in the table's No. column.</p>")
         wrap = W.Layout(flex_flow="row wrap", align_items="center")
         controls = W.VBox([self.phase, self.category,
-                           W.HBox([self.person, self.zone, self.reset_button], layout=wrap),
-                           W.HBox([self.start, self.end], layout=wrap)])
+                           W.HBox([self.person, self.zone], layout=wrap),
+                           # Reset last: Tab meets every filter before it
+                           W.HBox([self.start, self.end, self.reset_button], layout=wrap)])
         super().__init__([W.HTML(_LIVE_CSS + _EXPLORER_CSS), help_text, controls, self.status, self.figure, self.table], **kwargs)
         self.add_class("sl-timeline-explorer")
         self.add_class("sl-live")
