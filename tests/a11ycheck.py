@@ -6,8 +6,9 @@ Shared by the JupyterLab test (tests/test_browser_a11y.py) and the JupyterLite t
 - every control of the timeline explorer, the answer check and the quiz has an accessible name;
 - after a wrong answer (typed, sent with Enter) the feedback is in the tree inside a live region
   (Chromium's ``live`` property, from ``role=status``) and focus stays in the answer box;
-- the explorer works from the keyboard alone: Space ticks a phase, arrow keys change the clock,
-  Enter on Reset clears the filters; the status line (a live region) says so each time.
+- the explorer's From and To lists show every date as "15 Aug 2025", whatever the browser's locale;
+- the explorer works from the keyboard alone: Space ticks a phase, arrow keys change the clock and
+  the From date, Enter on Reset clears the filters; the status line (a live region) says so each time.
 """
 from __future__ import annotations
 
@@ -56,15 +57,21 @@ def check_explorer_names(explorer: Any) -> str:
     tree = explorer.aria_snapshot()
     for name in PHASES + CATEGORIES:
         assert re.search(rf'- checkbox "{re.escape(name)}"', tree), (name, tree)
-    for role, name in [("combobox", "Person"), ("combobox", "Clock"), ("button", "Reset filters")]:
+    for role, name in [("combobox", "Person"), ("combobox", "Clock"), ("combobox", "From"), ("combobox", "To"),
+                       ("button", "Reset filters")]:
         assert f'- {role} "{name}"' in tree, (role, name, tree)
-    for name in ("From", "To"):  # the date boxes: named by their visible labels
-        assert explorer.get_by_label(name, exact=True).count() == 1, name
     # The status line: a live region (role=status) holding the count.
     assert re.match(r"Showing \d+ of \d+ events", explorer.get_by_role("status").inner_text())
-    # Beside the date boxes (drawn in the browser's locale) the days in a form every class reads alike.
-    days = explorer.locator(".sl-dates-text").inner_text()
-    assert re.fullmatch(r"Days chosen: \d{1,2} [A-Z][a-z]{2} \d{4} to \d{1,2} [A-Z][a-z]{2} \d{4}", days), days
+    # The dates are lists whose options read "15 Aug 2025" (or "Aug 2025", "2014"): no date box
+    # that the browser would draw in its locale's format (11/19/2025 or 19/11/2025).
+    assert explorer.locator("input[type=date]").count() == 0
+    for name in ("From", "To"):
+        select = explorer.get_by_role("combobox", name=name, exact=True)
+        # (ipywidgets writes each option's spaces as no-break spaces, so a date never wraps)
+        days = select.evaluate("s => Array.from(s.options).map(o => o.text.replace(/\\u00a0/g, ' '))")
+        assert len(days) > 2 and all(re.fullmatch(r"(\d{1,2} )?([A-Z][a-z]{2} )?\d{4}", d) for d in days), (name, days)
+        shown = select.evaluate("s => s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')")
+        assert shown == (days[0] if name == "From" else days[-1]), (name, shown)  # the whole range at first
     return tree
 
 
@@ -95,6 +102,11 @@ def explorer_by_keyboard(page: Any, explorer: Any) -> list[str]:
     page.keyboard.press("ArrowDown")  # the first clock after "local time": Anchorage
     assert "times in Anchorage time" in wait_change()
     assert active(page).startswith("select:")  # focus stays on the clock
+    tab_to(r"select:select-one:From")
+    page.keyboard.press("ArrowDown")  # the second day or month with events
+    text = wait_change()
+    assert re.search(r"; from (\d{1,2} )?([A-Z][a-z]{2} )?\d{4}\)", text), text
+    assert active(page) == "select:select-one:From"  # focus stays on the list
     tab_to(r"button:\w*:Reset filters")
     page.keyboard.press("Enter")
     text = wait_change()
@@ -102,6 +114,7 @@ def explorer_by_keyboard(page: Any, explorer: Any) -> list[str]:
     assert shown == total and "each event's local time" in text
     assert re.fullmatch(r"button:\w*:Reset filters", active(page)), active(page)  # focus stays on Reset
     assert not explorer.get_by_role("checkbox", checked=True).count()
+    assert explorer.get_by_role("combobox", name="From", exact=True).evaluate("s => s.selectedIndex") == 0
     regions = live_regions_holding(page, "Showing")  # the status line: a live region, announced on change
     assert regions and all(r.get("role") == "status" and r.get("live") == "polite" for r in regions), regions
     return seen

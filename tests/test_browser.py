@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -218,7 +219,7 @@ def lab(tmp_path_factory):
 
 def test_widgets_work_in_jupyterlab(browser, lab):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")  # a date box would read 08/15/2025
     page = ctx.new_page()
     try:
         page.goto(f"{lab}/lab/tree/02_summit_day.ipynb", wait_until="domcontentloaded")
@@ -263,6 +264,17 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         assert all("Aug 2025" in c and "15 Aug 2025" not in c for c in cells)  # the days before the summit
         explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(SHOTS / "lab-timeline-after-phase-filter.png"))
+        # The From list: its options read "15 Aug 2025" in any browser locale; choosing one filters.
+        start = explorer.get_by_role("combobox", name="From", exact=True)
+        # (ipywidgets writes each option's spaces as no-break spaces)
+        assert "15 Aug 2025" in start.evaluate("s => Array.from(s.options).map(o => o.text.replace(/\\u00a0/g, ' '))")
+        before_status = status.inner_text()
+        start.select_option(label="8\u00a0Aug\u00a02025")
+        page.wait_for_function("([el, old]) => el.innerText !== old",
+                               arg=[status.element_handle(), before_status], timeout=10_000)
+        assert "(phase pre-summit; from 8 Aug 2025)" in status.inner_text()
+        cells = explorer.locator("table tbody tr").all_inner_texts()
+        assert cells and not any(re.search(r"(?<!\d)7 Aug 2025", c) for c in cells)  # the day before is gone
 
         quiz = page.locator(".sl-quiz .sl-quiz-question").first
         quiz.scroll_into_view_if_needed()

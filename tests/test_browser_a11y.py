@@ -66,7 +66,7 @@ def test_explorer_by_keyboard_alone(lesson02):
     page = lesson02
     explorer = _explorer(page)
     seen = a11ycheck.explorer_by_keyboard(page, explorer)
-    assert len(seen) == 4
+    assert len(seen) == 5  # start, phase, clock, From, reset
     page.screenshot(path=str(SHOTS / "lab-a11y-explorer-after-keyboard-reset.png"))
 
 

@@ -78,7 +78,7 @@ def test_explorer_figure_keeps_month_rows_apart(events):
 
 def test_explorer_table_of_august_follows_the_narrative(events):
     ex = widgets.TimelineExplorer(events)
-    ex.start.value, ex.end.value = pd.Timestamp("2025-08-16").date(), pd.Timestamp("2025-08-31").date()
+    ex.start.value, ex.end.value = pd.Timestamp("2025-08-17").date(), pd.Timestamp("2025-08-31").date()  # 17 Aug to Aug 2025
     rows = [r.replace("&#x27;", "'") for r in _rows(ex.table.value)]
     first = next(i for i, r in enumerate(rows) if "Witkoff says Putin accepted" in r)
     meeting = next(i for i, r in enumerate(rows) if "Trump and Zelenskyy meet at the White House" in r)

@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pandas as pd
 import pytest
 
 from summit_lessons import load, widgets
+from summit_lessons.widgets.timeline_explorer import date_choices
 from summit_lessons.quizzes import lesson_quiz, questions
 
 import tinydata
@@ -68,11 +70,48 @@ def test_person_and_category_filters_combine(explorer):
 
 
 def test_date_range_keeps_a_month_that_overlaps_it(explorer):
-    explorer.start.value = dt.date(2025, 8, 20)
-    explorer.end.value = dt.date(2025, 8, 31)
+    explorer.start.value = dt.date(2025, 8, 15)
+    explorer.end.value = dt.date(2025, 8, 31)  # "Aug 2025" in the To list: August's last day
     titles = " ".join(_rows(explorer.table.value))
     assert "Contacts about a meeting" in titles  # an August 2025 event (month precision)
     assert "Summit announced" not in titles  # 8 August lies before the range
+    assert "White House meeting" in titles and "Bold" not in titles  # 18 Aug in, September out
+    assert "(from 15 Aug 2025; to Aug 2025)" in _text(explorer.status.value)
+
+
+def test_date_lists_offer_the_days_and_months_of_the_events(explorer):
+    froms = [label for label, _day in explorer.start.options]
+    tos = [label for label, _day in explorer.end.options]
+    # In time order; a month-only event gives its month, the year-only event its year.
+    assert froms == ["2014", "24 Feb 2022", "Aug 2025", "8 Aug 2025", "15 Aug 2025", "18 Aug 2025", "Sep 2025"]
+    # In To a month stands for its last day, so it follows that month's days.
+    assert tos == ["2014", "24 Feb 2022", "8 Aug 2025", "15 Aug 2025", "18 Aug 2025", "Aug 2025", "Sep 2025"]
+    assert dict(explorer.start.options)["Aug 2025"] == dt.date(2025, 8, 1)
+    assert dict(explorer.end.options)["2014"] == dt.date(2014, 12, 31)
+    # They open on the whole range, so nothing is filtered out.
+    assert (explorer.start.label, explorer.end.label) == ("2014", "Sep 2025")
+    assert "from" not in _text(explorer.status.value)
+    # A month-only event counts while its month overlaps the range: "From 8 Aug 2025" keeps the
+    # August contacts, "To 8 Aug 2025" too; "From Sep 2025" does not.
+    explorer.start.value = dt.date(2025, 8, 8)
+    titles = " ".join(_rows(explorer.table.value))
+    assert "Contacts about a meeting" in titles and "Full-scale invasion" not in titles
+    explorer.start.value, explorer.end.value = dt.date(2014, 1, 1), dt.date(2025, 8, 8)
+    titles = " ".join(_rows(explorer.table.value))
+    assert "Contacts about a meeting" in titles and "Air Force One lands" not in titles
+    explorer.start.value, explorer.end.value = dt.date(2025, 9, 1), dt.date(2025, 9, 30)
+    assert [r for r in _rows(explorer.table.value) if "Contacts about a meeting" in r] == []
+
+
+def test_a_period_gives_its_first_and_last_months():
+    events = pd.DataFrame({"date": pd.to_datetime(["2025-05-01", "2025-10-24"]),
+                           "end_date": pd.to_datetime(["2025-07-01", "2025-10-26"]),
+                           "date_precision": ["month", "day"]})
+    froms, tos = date_choices(events)
+    assert froms == [("May 2025", dt.date(2025, 5, 1)), ("Jul 2025", dt.date(2025, 7, 1)),
+                     ("24 Oct 2025", dt.date(2025, 10, 24)), ("26 Oct 2025", dt.date(2025, 10, 26))]
+    assert tos == [("May 2025", dt.date(2025, 5, 31)), ("Jul 2025", dt.date(2025, 7, 31)),
+                   ("24 Oct 2025", dt.date(2025, 10, 24)), ("26 Oct 2025", dt.date(2025, 10, 26))]
 
 
 def test_time_zone_switch_rewrites_times(explorer):
@@ -94,15 +133,17 @@ def test_empty_selection_explains_itself(explorer):
 
 
 def test_reversed_dates_are_explained(explorer):
-    explorer.start.value, explorer.end.value = dt.date(2025, 9, 1), dt.date(2025, 1, 1)
+    explorer.start.value, explorer.end.value = dt.date(2025, 9, 1), dt.date(2025, 8, 15)
     assert "“From” date is after the “To” date" in _text(explorer.status.value)
 
 
 def test_reset_restores_every_filter(explorer, tiny):
     explorer.phase.value = ("aftermath",)
     explorer.zone.value = "Kyiv"
+    explorer.start.value, explorer.end.value = dt.date(2025, 8, 15), dt.date(2025, 8, 18)
     explorer.reset_button.click()
     assert explorer.phase.value == () and explorer.zone.value == widgets.LOCAL
+    assert (explorer.start.label, explorer.end.label) == ("2014", "Sep 2025")
     assert f"Showing {len(tiny['events'])} of" in _text(explorer.status.value)
 
 
@@ -187,11 +228,14 @@ def test_the_clock_axis_marks_midnight_and_names_the_new_day(explorer):
 
 
 def test_dates_read_the_same_in_every_locale(explorer):
-    assert _text(explorer.dates_text.value) == "Days chosen: 1 Jan 2014 to 30 Sep 2025"
-    explorer.start.value = dt.date(2025, 8, 9)
-    assert _text(explorer.dates_text.value) == "Days chosen: 9 Aug 2025 to 30 Sep 2025"
-    assert "(from 9 Aug 2025)" in _text(explorer.status.value)  # no 09/08/2025, no 08/09/2025
-    assert not re.search(r"\d+/\d+/\d+", explorer.dates_text.value + explorer.status.value + explorer.figure.value)
+    # The From and To lists are Dropdowns (<select>), whose text the browser shows as given:
+    # no <input type=date>, which a browser draws in its own locale's format.
+    assert type(explorer.start).__name__ == type(explorer.end).__name__ == "Dropdown"
+    labels = [label for label, _day in explorer.start.options + explorer.end.options]
+    assert all(re.fullmatch(r"(\d{1,2} )?([A-Z][a-z]{2} )?\d{4}", label) for label in labels), labels
+    explorer.start.value = dt.date(2025, 8, 8)
+    assert "(from 8 Aug 2025)" in _text(explorer.status.value)  # no 08/08/2025
+    assert not re.search(r"\d+/\d+/\d+", explorer.status.value + explorer.figure.value + explorer.table.value)
 
 
 def test_every_explorer_control_has_a_name(explorer):

@@ -20,7 +20,7 @@ from ..loader import load
 from .tables import _LIVE_CSS, _Snapshot
 from .timeline_figure import LOCAL, PHASES, SYMBOLS, Marks, day_text, legend_html, svg, timeline_svg
 
-__all__ = ["TimelineExplorer", "Choices", "timeline_svg", "PHASES", "LOCAL"]
+__all__ = ["TimelineExplorer", "Choices", "date_choices", "period_text", "timeline_svg", "PHASES", "LOCAL"]
 
 #: Projector-sized controls: larger checkboxes and text. Scoped to the explorer.
 _EXPLORER_CSS = ("<style>.sl-timeline-explorer .sl-choices .widget-checkbox{width:auto;margin-right:1.1em}"
@@ -77,6 +77,41 @@ class Choices(W.HBox):
             self.value = tuple(o for o, box in zip(self.options, self.boxes) if box.value)
 
 
+def period_text(d: dt.date, precision: str) -> str:
+    """A day, month or year as the sources give it: '15 Aug 2025', 'Aug 2025', '2014'."""
+    return {"day": day_text(d), "month": f"{d:%b %Y}", "year": f"{d:%Y}"}[precision]
+
+
+def date_choices(events: pd.DataFrame) -> tuple[list[tuple[str, dt.date]], list[tuple[str, dt.date]]]:
+    """The From and To options, ``(label, day)`` in time order, from the periods of ``events``.
+
+    Each event gives its day, or its month or year where the source gives no finer date: in From
+    an option stands for its first day, in To for its last, so "From Aug 2025" keeps every August
+    event. Where a month and a day share a first (or last) day, the coarser label stays: choosing
+    it keeps the same events.
+    """
+    rank = {"year": 0, "month": 1, "day": 2}
+    froms: dict[dt.date, tuple[int, str]] = {}
+    tos: dict[dt.date, tuple[int, str]] = {}
+
+    def add(into: dict[dt.date, tuple[int, str]], day: dt.date, precision: str, label_day: dt.date) -> None:
+        option = (rank[precision], period_text(label_day, precision))
+        into[day] = min(into.get(day, option), option)
+
+    ends = events["end_date"] if "end_date" in events else pd.Series(pd.NaT, index=events.index)
+    for d, e, p in zip(events["date"], ends, events["date_precision"]):
+        if pd.isna(d) or p not in rank:
+            continue
+        for start in (d, e) if pd.notna(e) else (d,):  # a period (May–Jul) gives May and Jul
+            first = pd.Timestamp(start)
+            last = first + {"day": pd.DateOffset(days=0), "month": pd.offsets.MonthEnd(0),
+                            "year": pd.offsets.YearEnd(0)}[p]
+            add(froms, first.date(), p, first.date())
+            add(tos, last.date(), p, first.date())
+    return ([(label, day) for day, (_r, label) in sorted(froms.items())],
+            [(label, day) for day, (_r, label) in sorted(tos.items())])
+
+
 def _source_label(title: str, kind: str, origin: str) -> str:
     """How a source is named in a table cell: the two seed documents by their role, others by title."""
     if origin == "seed":
@@ -112,17 +147,18 @@ class TimelineExplorer(_Snapshot, W.VBox):
             self._bounds = (pd.Timestamp(lo).date(), pd.Timestamp(hi).date())
         else:  # an empty selection (e.g. a filter that matched nothing) opens as "no events"
             self._bounds = (None, None)
+        froms, tos = date_choices(ev)
 
         self.phase = Choices(phases, "Phase")
         self.category = Choices(cats, "Category")
         self.person = W.Dropdown(options=[("Anyone", "")] + [(self._names.get(i, i), i) for i in ids],
                                  value="", description="Person")
-        # The browser draws a date box in its own locale's format (11/19/2025 or 19/11/2025); the
-        # line beside the boxes repeats the chosen days as "19 Nov 2025", which every class reads alike.
-        self.start = W.DatePicker(value=self._bounds[0], description="From", tooltip="First day to show")
-        self.end = W.DatePicker(value=self._bounds[1], description="To", tooltip="Last day to show")
-        self.dates_text = W.HTML()
-        self.dates_text.add_class("sl-dates-text")
+        # Lists, not date boxes: a browser draws a date box in its own locale (11/19/2025 or
+        # 19/11/2025); these read "19 Nov 2025" in every class, and offer only days with events.
+        self.start = W.Dropdown(options=froms, value=self._bounds[0], description="From",
+                                tooltip="First day (or month) to show")
+        self.end = W.Dropdown(options=tos, value=self._bounds[1], description="To",
+                              tooltip="Last day (or month) to show")
         self.zone = W.Dropdown(options=[LOCAL] + list(tl.ZONES), value=LOCAL, description="Clock",
                                style={"description_width": "initial"}, layout=W.Layout(width="auto"))
         self.reset_button = W.Button(description="Reset filters", tooltip="Show every event again, in local times")
@@ -139,8 +175,9 @@ class TimelineExplorer(_Snapshot, W.VBox):
                            "Each event has a number in the figure and in the table's No. column.</p>")
         wrap = W.Layout(flex_flow="row wrap", align_items="center")
         controls = W.VBox([self.phase, self.category,
-                           W.HBox([self.person, self.zone, self.reset_button], layout=wrap),
-                           W.HBox([self.start, self.end, self.dates_text], layout=wrap)])
+                           W.HBox([self.person, self.zone], layout=wrap),
+                           # Reset last: Tab meets every filter before it
+                           W.HBox([self.start, self.end, self.reset_button], layout=wrap)])
         super().__init__([W.HTML(_LIVE_CSS + _EXPLORER_CSS), help_text, controls, self.status, self.figure, self.table], **kwargs)
         self.add_class("sl-timeline-explorer")
         self.add_class("sl-live")
@@ -222,10 +259,11 @@ class TimelineExplorer(_Snapshot, W.VBox):
             parts.append("category " + " or ".join(f["category"]))
         if f["person"]:
             parts.append("involving " + self._names.get(f["person"], f["person"]))
+        # The dates as the From and To lists name them: "from Aug 2025" keeps a whole month.
         if f["start"] is not None:
-            parts.append(f"from {day_text(f['start'])}")
+            parts.append(f"from {self.start.label or day_text(f['start'])}")
         if f["end"] is not None:
-            parts.append(f"to {day_text(f['end'])}")
+            parts.append(f"to {self.end.label or day_text(f['end'])}")
         return "; ".join(parts)
 
     def render(self, mask: np.ndarray, zone: str) -> tuple[str, str, str]:
@@ -260,11 +298,6 @@ class TimelineExplorer(_Snapshot, W.VBox):
         """Redraw the status line, the figure and the table for the current filters."""
         status, figure, tbl = self.render(self._mask(), self.zone.value)
         self.status.value, self.figure.value, self.table.value = status, figure, tbl
-        self.dates_text.value = self._dates_line()
-
-    def _dates_line(self) -> str:
-        days = [day_text(d) if d is not None else "any day" for d in (self.start.value, self.end.value)]
-        return f'<span class="sl-dates-line">Days chosen: <strong>{days[0]}</strong> to <strong>{days[1]}</strong></span>'
 
     def snapshot_html(self) -> str:
         return ('<div class="sl-snapshot sl-timeline-snapshot">'
