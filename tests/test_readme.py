@@ -1,6 +1,7 @@
 """Every command README shows works as shown, and README and the guides it links read well.
 
-Each shell command in README's fenced blocks is checked against the real thing:
+Each shell command in README's fenced blocks (and each `summit-lessons …`, `make …` or
+`pip install` README names in its running text) is checked against the real thing:
 `summit-lessons SUB ...` against the installed command's `--help` and its parser, `make TARGET`
 with `make -n`, `python .../serve.py` against the site's own server script, and each
 `pip install` form against the test that installs it that way. A command of any other kind fails
@@ -163,7 +164,20 @@ def check_command(command: str, above: str, tmp: Path) -> list[str]:
     return [f"README shows `{command}`, which no test checks: add a check to tests/test_readme.py"]
 
 
-COMMANDS = shell_commands(README.read_text(encoding="utf-8"))
+def inline_commands(markdown: str) -> list[tuple[str, str]]:
+    """Commands README names in running text, e.g. `make bundle-student` or `summit-lessons site`."""
+    prose = re.sub(r"^\s*```.*?^\s*```", "", markdown, flags=re.M | re.S)
+    spans = re.findall(r"`([^`\n]+)`", prose)
+    return [(s, "") for s in spans if re.match(r"^(sudo )?(summit-lessons( |$)|make \w|python3? -m pip install )", s)]
+
+
+def _unique(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    return [p for p in pairs if not (p[0] in seen or seen.add(p[0]))]
+
+
+COMMANDS = _unique(shell_commands(README.read_text(encoding="utf-8"))
+                   + inline_commands(README.read_text(encoding="utf-8")))
 
 
 def test_readme_shows_the_commands_users_need():
