@@ -85,7 +85,7 @@ def test_the_key_follows_the_data_the_build_used(tmp_path, monkeypatch, datacopy
 def test_a_relative_data_folder_is_taken_from_where_the_command_runs(tmp_path):
     nb = solved_lesson(tmp_path / "nbs")
     shutil.copytree(data_dir(None), tmp_path / "my-data")
-    env = {**ENV, "SUMMIT_LESSONS_DATA": "my-data"}  # as README's own example has it
+    env = {**ENV, "SUMMIT_LESSONS_DATA": "my-data"}  # as docs/data.md's own example has it
     valid = subprocess.run([sys.executable, "-m", "summit_lessons.cli", "validate"], cwd=tmp_path, env=env,
                            capture_output=True, text=True)
     assert valid.returncode == 0, valid.stderr
