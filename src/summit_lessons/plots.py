@@ -34,7 +34,7 @@ _mfigure = lazy("matplotlib.figure")
 _mlines = lazy("matplotlib.lines")
 _mpatches = lazy("matplotlib.patches")
 
-__all__ = ["Chart", "Style", "OKABE_ITO", "SERIES", "VERDICTS", "VERDICT_SYMBOLS", "show", "png_bytes",
+__all__ = ["Chart", "Style", "OKABE_ITO", "SERIES", "VERDICTS", "VERDICT_SYMBOLS", "show", "png_bytes", "titles_of",
            "territory_chart", "summit_day_chart", "offer_chart", "verdicts_chart", "deadlines_chart"]
 
 DPI = 100
@@ -122,7 +122,40 @@ def _finish(fig: Figure) -> None:
     """
     with mpl.rc_context(_RC):
         fig.draw_without_rendering()
+        for _ in range(3):  # a rewrapped title changes the layout: draw again, then check again
+            if not _fit_titles(fig):
+                break
+            fig.draw_without_rendering()
     fig.set_layout_engine("none")
+
+
+def titles_of(fig: Figure) -> list[Any]:
+    """The figure's axes titles that hold text (the style puts them on the left, not the centre)."""
+    return [t for ax in fig.axes for t in (ax._left_title, ax.title, ax._right_title) if t.get_text()]
+
+
+def _fit_titles(fig: Figure, margin: float = 4.0) -> bool:
+    """Rewrap every axes title that runs past the figure's left or right edge; True if one changed.
+
+    A title starts at (or is centred on) its axes, which long tick labels push to the right, so a title
+    shorter than the figure can still be cut at its right edge.
+    """
+    renderer = fig._get_renderer()
+    changed = False
+    for title in titles_of(fig):
+        box = title.get_window_extent(renderer)
+        if box.x0 >= margin and box.x1 <= fig.bbox.width - margin:
+            continue
+        if title.get_horizontalalignment() == "left":
+            room = fig.bbox.width - margin - box.x0
+        else:
+            centre = (box.x0 + box.x1) / 2
+            room = 2 * min(centre, fig.bbox.width - centre) - 2 * margin
+        longest = max(len(line) for line in title.get_text().split("\n"))
+        width = max(20, int(longest * room / box.width) - 1)
+        title.set_text("\n".join(textwrap.wrap(" ".join(title.get_text().split()), width)))
+        changed = True
+    return changed
 
 
 def png_bytes(chart: Chart) -> bytes:
@@ -141,7 +174,9 @@ def show(chart: Chart) -> None:
     b64 = base64.b64encode(png_bytes(chart)).decode("ascii")
     display({"image/png": b64, "text/plain": chart.alt}, raw=True, metadata={"image/png": {"alt": chart.alt}})
     caption = chart.caption or chart.title
-    display({"text/html": frame_table(chart.table, caption),
+    # the table keeps its column names for code; a reader sees them as headers ("Event", not "event")
+    shown = chart.table.rename(columns=lambda c: str(c)[:1].upper() + str(c)[1:])
+    display({"text/html": frame_table(shown, caption),
              "text/plain": f"{caption}\n{chart.table.to_string(index=False)}"}, raw=True)
     _close(chart.fig)
 
@@ -254,7 +289,7 @@ def territory_chart(territory: pd.DataFrame | None = None) -> Chart:
     alt = (f"Bar chart. {title}. {parts}. Highest: {labels[hi]} ({_pct(shares[hi])}); "
            f"lowest: {labels[lo]} ({_pct(shares[lo])}).")
     table = pd.DataFrame({"area": df["area"], "held by Russia (%)": df["share_held_by_russia_pct"],
-                          "as of": df["as_of"], "note": df["note"], "source": _source_names(df["source_id"])})
+                          "as of": [_as_of_words(d) for d in df["as_of"]], "note": df["note"], "source": _source_names(df["source_id"])})
     _finish(fig)
     return Chart(fig, alt, table, title)
 
@@ -264,6 +299,13 @@ def territory_chart(territory: pd.DataFrame | None = None) -> Chart:
 def _hour_label(h: float) -> str:
     whole = int(round(h))
     return f"{whole % 24:02d}:00" + ("\n+1 day" if whole >= 24 else "")
+
+
+def _zone_words(t: pd.Timestamp) -> str:
+    """'AKDT, UTC−8' for a time on the summit day: the clock's abbreviation and offset, not a database name."""
+    hours = t.utcoffset().total_seconds() / 3600
+    offset = "UTC" if not hours else f"UTC{'+' if hours > 0 else '−'}{abs(hours):g}"
+    return offset if t.tzname() in ("UTC", offset) else f"{t.tzname()}, {offset}"
 
 
 def summit_day_chart(events: pd.DataFrame | None = None, zone: str = "Anchorage") -> Chart:
@@ -316,7 +358,7 @@ def summit_day_chart(events: pd.DataFrame | None = None, zone: str = "Anchorage"
         ax.set_ylim(-0.7, len(day) - 0.3)
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
-        ax.set_xlabel(f"Local time in {zone} ({tl.ZONES[zone]})")
+        ax.set_xlabel("Time in UTC" if zone == "UTC" else f"{zone} time ({_zone_words(local.iloc[0])})")
         top = ax.secondary_xaxis("top", functions=(lambda h: h + offset, lambda h: h - offset))
         top.set_xticks([t + offset for t in ticks], [_hour_label(t + offset) for t in ticks])
         top.set_xlabel(f"Same moments in {other} time")
