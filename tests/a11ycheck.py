@@ -97,7 +97,7 @@ def explorer_by_keyboard(page: Any, explorer: Any) -> list[str]:
     explorer.get_by_role("checkbox", name="background").focus()
     tab_to(r"input:checkbox:pre-summit")
     page.keyboard.press("Space")
-    assert "phase pre-summit or summit-day" in wait_change()
+    assert "phase: pre-summit or summit day" in wait_change()
     tab_to(r"select:select-one:Clock")
     page.keyboard.press("ArrowDown")  # the first clock after "local time": Anchorage
     assert "times in Anchorage time" in wait_change()

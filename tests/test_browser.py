@@ -247,7 +247,7 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(SHOTS / "lab-timeline-before.png"))
 
-        assert "(phase summit-day)" in before_status  # the lesson opens the explorer on the summit day
+        assert "(phase: summit day)" in before_status  # the lesson opens the explorer on the summit day
         # Phases are checkboxes: untick summit-day, tick pre-summit (plain clicks, no modifier key).
         explorer.get_by_role("checkbox", name="summit-day").uncheck()
         page.wait_for_function("([el, old]) => el.innerText !== old",
@@ -256,7 +256,7 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         explorer.get_by_role("checkbox", name="pre-summit").check()
         page.wait_for_function("([el, old]) => el.innerText !== old",
                                arg=[status.element_handle(), before_status], timeout=10_000)
-        assert "(phase pre-summit)" in status.inner_text()
+        assert "(phase: pre-summit)" in status.inner_text()
         after_rows = explorer.locator("table tbody tr").count()
         assert 0 < after_rows != before_rows
         assert explorer.locator("svg").inner_html() != before_svg

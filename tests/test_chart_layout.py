@@ -38,3 +38,20 @@ def test_summit_day_table_caption_says_it_holds_the_untimed_events_too():
     chart = plots.summit_day_chart()
     assert (chart.table["approximate"] == "—").any(), "no untimed event in the data to check"
     assert "every event" in chart.caption and "time not given" in chart.caption
+
+
+@pytest.mark.parametrize("make", [plots.territory_chart, plots.summit_day_chart, plots.offer_chart,
+                                  plots.verdicts_chart, plots.deadlines_chart],
+                         ids=["territory", "summit day", "offer", "verdicts", "deadlines"])
+def test_every_chart_title_lies_inside_the_figure(make):
+    """A title centred on axes that long tick labels push right was cut at the PNG's edge."""
+    chart = make()
+    plots.png_bytes(chart)  # drawn as it is saved
+    renderer = chart.fig._get_renderer()
+    titles = plots.titles_of(chart.fig)
+    assert titles, "the chart has no title to check"
+    for title in titles:
+        box, fig = title.get_window_extent(renderer), chart.fig.bbox
+        assert fig.x0 <= box.x0 and box.x1 <= fig.x1 and fig.y0 <= box.y0 and box.y1 <= fig.y1, (title.get_text(), box)
+        # wrapped, never shortened: every word of the chart's title is still there
+        assert " ".join(title.get_text().split()) == " ".join(chart.title.split())

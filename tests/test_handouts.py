@@ -293,6 +293,7 @@ def test_answer_lines_come_from_the_exercise_metadata_or_its_kind():
     assert answer_lines(cell("### Exercise 1: the clock in Kyiv\n\nWhat time was it?")) == 6
     assert answer_lines(cell("### Closing task: a claim backed by evidence\n\nIn three or four sentences")) == 12
     assert answer_lines(cell("### Exercise 2", "many")) == 6  # a bad value falls back to the default
+    assert answer_lines(cell("### Exercise 2: the evidence table", 0)) == 0  # its table to fill in is the space
 
 
 def test_teacher_key_holds_timing_notes_solutions_and_links_from_the_index(built):

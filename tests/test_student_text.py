@@ -11,6 +11,7 @@ import html
 import json
 import re
 from functools import lru_cache
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,111 @@ def test_lesson_05_explorer_offers_no_way_to_reveal_verdicts():
 
     descriptions = [getattr(w, "description", "") for w in descendants(explorer)]
     assert "Show verdicts" not in descriptions and "Verdict" not in descriptions
+
+
+# ------------------------------------------------------------------ what the student edition and worksheets give away
+
+def _student_pages(stem: str, form: str = "student") -> list[tuple[Any, str]]:
+    """(cell, visible text) for every cell of a lesson's student edition or worksheet, in order."""
+    import nbformat
+
+    from summit_lessons.handouts import edition_notebook
+    from summit_lessons.worksheets import worksheet_notebook
+
+    nb = nbformat.read(next(p for p in PATHS if p.stem == stem), as_version=4)
+    prepared = edition_notebook(nb, "student", False)
+    if form == "worksheet":
+        prepared = worksheet_notebook(prepared, nb.metadata["summit_lessons"]["title"])
+    out = []
+    for c in prepared.cells:
+        text = c.source
+        for o in c.get("outputs", []):
+            data = o.get("data", {})
+            page = "".join(data.get("text/html", ""))
+            page = re.sub(r'<details class="sl-answer">.*?</details>', "", page, flags=re.S)
+            page = re.sub(r"<(style|script)\b.*?</\1>", "", page, flags=re.S)
+            text += "\n" + html.unescape(re.sub(r"<[^>]+>", " ", page))
+            text += "\n" + str(o.get("metadata", {}).get("image/png", {}).get("alt", ""))
+        out.append((c, text))
+    return out
+
+
+TALKS_LENGTH = re.compile(r"2\s*h(?:ours?)?\s*(?:and\s*)?46|\b166\b|46 min|two and three-quarter|almost three hours", re.I)
+
+
+@pytest.mark.parametrize("form", ["student", "worksheet"])
+def test_no_text_states_the_talks_length_before_exercise_2_of_lesson_02(form):
+    """Exercise 2 of lesson 02 asks how long the talks lasted: nothing a student reads first answers it."""
+    for stem in ("00_start_here", "01_background"):
+        hits = [t[:120] for _, t in _student_pages(stem, form) if TALKS_LENGTH.search(t)]
+        assert not hits, (stem, hits)
+    seen = []
+    for cell, text in _student_pages("02_summit_day", form):
+        if "exercise" in cell.metadata.get("tags", []) and "Exercise 2" in cell.source:
+            break
+        if m := TALKS_LENGTH.search(text):
+            seen.append(text[max(0, m.start() - 80): m.end() + 20])
+    else:
+        raise AssertionError("lesson 02 has no Exercise 2")
+    assert not seen, seen
+
+
+_POINTS_TO = re.compile(r"(?:table|chart|section)s?\s+[\"“]([^\"”]{6,120})[\"”]", re.I)
+
+
+@pytest.mark.parametrize("stem", IDS)
+def test_a_worksheet_prints_every_table_its_exercises_and_hints_point_to(stem):
+    """A hint that sends a student to a table, chart or section names one the worksheet prints."""
+    sheet = _student_pages(stem, "worksheet")
+    asking = {"exercise", "hint", "check", "quiz", "answer", "answer-prompt"}
+    # what the worksheet prints for the exercises to use: not the exercises' and hints' own words
+    printed = " ".join(" ".join(t.split()) for c, t in sheet
+                       if not asking & set(c.metadata.get("tags", [])) and "lesson_quiz" not in c.source).lower()
+    asked = " ".join(c.source for c, _ in sheet if {"exercise", "hint"} & set(c.metadata.get("tags", [])))
+    asked += " ".join(q.get("hint") or "" for q in questions(stem))
+    # another lesson's table or section ("lesson 01's section …") is that lesson's to print
+    pointed = [" ".join(m.group(1).split()).rstrip("….").lower() for m in _POINTS_TO.finditer(asked)
+               if not re.search(r"lesson \d\d\W*\w*\W*$", asked[max(0, m.start() - 30): m.start()], re.I)]
+    missing = [n for n in pointed if n not in printed]
+    assert not missing, missing
+
+
+def test_worksheet_05_prints_the_scale_and_the_statements_without_verdicts_or_answers():
+    sheet = _student_pages("05_two_accounts", "worksheet")
+    text = "\n".join(t for _, t in sheet)
+    for step in ("corroborated", "partly supported", "contradicted", "unverified", "opinion", "unrelated"):
+        assert f"**{step}**" in text, step  # Exercise 1 asks for a verdict "from the scale above"
+    table = next(t for c, t in sheet if c.cell_type == "code" and "Statements for Exercises 2 and 3" in t)
+    assert "Type" in table and table.count("opinion") >= 9 and "ill-conceived" in table  # Exercise 2, paragraph 7
+    quiz = "\n".join(t for c, t in sheet if "quiz" in c.metadata.get("tags", []) or "lesson_quiz" in c.source)
+    # the self-check does not answer Exercise 1 (business leaders: unverified; three hours: corroborated)
+    assert "business leaders" not in quiz and "three hours" not in quiz.lower()
+
+
+@pytest.mark.parametrize("stem", IDS)
+def test_the_student_edition_never_mentions_the_instructor_note(stem):
+    hits = [t[:160] for _, t in _student_pages(stem) if re.search(r"instructor note", t, re.I)]
+    assert not hits, hits
+
+
+RAW_HEADERS = {"when", "title", "summary", "people", "name", "role", "delegation", "voice", "event", "area"}
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_tables_and_charts_speak_words_not_codes(path):
+    """Headers a reader expects, data codes in words, no time-zone database names or filter codes."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    problems = []
+    for c in nb["cells"]:
+        for o in c.get("outputs", []):
+            data = o.get("data", {})
+            page = "".join(data.get("text/html", ""))
+            heads = {html.unescape(h).strip() for h in re.findall(r'<th scope="col">(.*?)</th>', page)}
+            problems += [f"{c['id']}: header {h!r}" for h in heads & RAW_HEADERS]
+            problems += [f"{c['id']}: code {v!r}" for v in re.findall(r"<td>(US|RU)</td>", page)]
+            words = html.unescape(re.sub(r"<[^>]+>", " ", page)) + str(o.get("metadata", {}).get("image/png", {}).get("alt", ""))
+            for rx in (r"\((?:phase|category) [a-z-]+", r"America/\w+|Europe/\w+", r"before \d{4}-\d\d-\d\d", r"\(seq\)"):
+                problems += [f"{c['id']}: {m!r}" for m in re.findall(rx, words)]
+        if c["cell_type"] == "markdown":
+            problems += [f"{c['id']}: {m!r}" for m in re.findall(r"\(seq\)|America/\w+", "".join(c["source"]))]
+    assert not problems, "\n".join(problems)

@@ -68,7 +68,7 @@ def test_no_event_has_a_time_the_source_does_not_give(events):
     for title in ev.loc[["2025-08-15-flyover", "2025-08-15-shared-car"], "title"]:
         assert set(clocks.loc[title, list(tl.ZONES)]) == {tl.TIME_NOT_GIVEN}
         assert clocks.loc[title, "approx."] == ""
-    assert set(tl.gaps(events)["event"]) == set(tl.summit_day(events)["title"])  # gaps only between timed events
+    assert set(tl.gaps(events)["Event"]) == set(tl.summit_day(events)["title"])  # gaps only between timed events
 
 
 def test_filter_by_phase_and_category(events):
@@ -120,8 +120,8 @@ def test_durations_come_from_the_data(events):
     h2, m2 = map(int, last["time"].split(":"))
     assert d == pd.Timedelta(minutes=(h2 * 60 + m2) - (h1 * 60 + m1))
     g = tl.gaps(events)
-    assert g["minutes to the next timed event"].iloc[:-1].sum() == int(d.total_seconds() // 60)
-    assert pd.isna(g["minutes to the next timed event"].iloc[-1])
+    assert g["Minutes to the next timed event"].iloc[:-1].sum() == int(d.total_seconds() // 60)
+    assert pd.isna(g["Minutes to the next timed event"].iloc[-1])
 
 
 def test_duration_rejects_untimed_event(events):
@@ -162,3 +162,11 @@ def test_named_durations_carry_their_precision(events):
     assert list(table["interval"]) == ["The talks", "Between the landings"]
     assert table["length"].iloc[0] == "≈ " + tl.format_duration(talks)  # both ends are approximate
     assert table["length"].iloc[1] == "33 min" and not table["approximate"].iloc[1]  # 10:22 and 10:55, both exact
+
+
+def test_gaps_can_hold_back_the_gap_an_exercise_asks_for(events):
+    day = tl.summit_day(events)
+    first = day["event_id"].iloc[0]
+    g = tl.gaps(events, {first: "left for you to work out"})
+    assert g["Minutes to the next timed event"].iloc[0] == "left for you to work out"
+    assert g["Minutes to the next timed event"].iloc[1:-1].tolist() == tl.gaps(events)["Minutes to the next timed event"].iloc[1:-1].tolist()

@@ -54,7 +54,7 @@ def test_explorer_starts_with_every_event_and_its_sources(explorer, tiny):
 def test_phase_filter_changes_status_table_and_figure(explorer):
     before_fig = explorer.figure.value
     explorer.phase.value = ("summit-day",)
-    assert "Showing 4 of 10 events (phase summit-day)" in _text(explorer.status.value)
+    assert "Showing 4 of 10 events (phase: summit day)" in _text(explorer.status.value)
     rows = _rows(explorer.table.value)
     assert [r for r in rows if "Air Force One lands" in r] and all("15 Aug 2025" in r for r in rows)
     assert explorer.figure.value != before_fig
@@ -164,7 +164,7 @@ def test_snapshot_is_the_starting_state_with_a_live_note(explorer):
 def test_explorer_can_open_with_filters(tiny):
     ex = widgets.TimelineExplorer(tiny["events"], people=tiny["people"], sources=tiny["sources"],
                                   phase="summit-day", zone="UTC")
-    assert "Showing 4 of 10 events (phase summit-day); times in UTC time" in _text(ex.status.value)
+    assert "Showing 4 of 10 events (phase: summit day); times in UTC time" in _text(ex.status.value)
     assert "Showing 4 of 10" in _text(ex._repr_mimebundle_()["text/html"])  # the snapshot shows that view
     ex.reset_button.click()
     assert "Showing 10 of 10" in _text(ex.status.value)
@@ -181,7 +181,7 @@ def test_every_phase_and_category_is_a_visible_checkbox_ticked_without_a_modifie
     ex.phase.boxes[2].value = True
     assert ex.phase.value == ("pre-summit", "summit-day")
     want = int(events["phase"].isin(["pre-summit", "summit-day"]).sum())
-    assert f"Showing {want} of {len(events)} events (phase pre-summit or summit-day)" in _text(ex.status.value)
+    assert f"Showing {want} of {len(events)} events (phase: pre-summit or summit day)" in _text(ex.status.value)
     # Python sets the value: the boxes follow; Reset clears them all.
     ex.category.value = ("protest", "nuclear")
     assert ex.category.value == ("nuclear", "protest")  # the order of the options

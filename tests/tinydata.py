@@ -37,12 +37,12 @@ white-house,90,2025-08-18,day,,13:15,false,America/New_York,aftermath,diplomacy,
 escape,100,2025-09,month,,,false,,aftermath,media,<b>Bold</b> & co,"A title with <b>markup</b> & an ampersand.",,,oped,
 """,
     "claims": """claim_id,source_id,paragraph,claim,quote,claim_type,verdict,checked_against,explanation,loaded_words
-c1,oped,1,The summit took place in Anchorage.,held in Anchorage,fact,corroborated,ref,The reference article gives the same place.,
-c2,oped,2,The talks lasted about three hours.,about three hours,fact,partly-supported,ref,The article gives a different length.,
-c3,oped,2,The talks ended with a signed agreement.,a signed agreement;ended with,fact,contradicted,ref,No agreement was signed.,
+c1,oped,1,The summit took place in Anchorage.,held in Anchorage,factual claim,corroborated,ref,The reference article gives the same place.,
+c2,oped,2,The talks lasted about three hours.,about three hours,factual claim,partly-supported,ref,The article gives a different length.,
+c3,oped,2,The talks ended with a signed agreement.,a signed agreement;ended with,factual claim,contradicted,ref,No agreement was signed.,
 c4,oped,3,It was a <i>triumph</i>.,a <b>triumph</b>,opinion,opinion,ref,A judgement of the author.,triumph
 c5,oped,4,A photo shows a different meeting.,Fist bump,caption,unrelated,ref,The caption is about an earlier meeting.,
-c6,oped,5,The summit was the first in Alaska.,the first in Alaska,fact,corroborated,ref,The article agrees.,
+c6,oped,5,The summit was the first in Alaska.,the first in Alaska,factual claim,corroborated,ref,The article agrees.,
 """,
     "territory": """area,share_held_by_russia_pct,as_of,note,source_id
 Area A,99,August 2025,,ref

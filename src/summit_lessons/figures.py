@@ -110,7 +110,40 @@ def _finish(fig: Figure) -> None:
     """
     with mpl.rc_context(_RC):
         fig.draw_without_rendering()
+        for _ in range(3):  # a rewrapped title changes the layout: draw again, then check again
+            if not _fit_titles(fig):
+                break
+            fig.draw_without_rendering()
     fig.set_layout_engine("none")
+
+
+def titles_of(fig: Figure) -> list[Any]:
+    """The figure's axes titles that hold text (the style puts them on the left, not the centre)."""
+    return [t for ax in fig.axes for t in (ax._left_title, ax.title, ax._right_title) if t.get_text()]
+
+
+def _fit_titles(fig: Figure, margin: float = 4.0) -> bool:
+    """Rewrap every axes title that runs past the figure's left or right edge; True if one changed.
+
+    A title starts at (or is centred on) its axes, which long tick labels push to the right, so a title
+    shorter than the figure can still be cut at its right edge.
+    """
+    renderer = fig._get_renderer()
+    changed = False
+    for title in titles_of(fig):
+        box = title.get_window_extent(renderer)
+        if box.x0 >= margin and box.x1 <= fig.bbox.width - margin:
+            continue
+        if title.get_horizontalalignment() == "left":
+            room = fig.bbox.width - margin - box.x0
+        else:
+            centre = (box.x0 + box.x1) / 2
+            room = 2 * min(centre, fig.bbox.width - centre) - 2 * margin
+        longest = max(len(line) for line in title.get_text().split("\n"))
+        width = max(20, int(longest * room / box.width) - 1)
+        title.set_text("\n".join(textwrap.wrap(" ".join(title.get_text().split()), width)))
+        changed = True
+    return changed
 
 
 def png_bytes(chart: Chart) -> bytes:
@@ -129,7 +162,9 @@ def show(chart: Chart) -> None:
     b64 = base64.b64encode(png_bytes(chart)).decode("ascii")
     display({"image/png": b64, "text/plain": chart.alt}, raw=True, metadata={"image/png": {"alt": chart.alt}})
     caption = chart.caption or chart.title
-    display({"text/html": frame_table(chart.table, caption),
+    # the table keeps its column names for code; a reader sees them as headers ("Event", not "event")
+    shown = chart.table.rename(columns=lambda c: str(c)[:1].upper() + str(c)[1:])
+    display({"text/html": frame_table(shown, caption),
              "text/plain": f"{caption}\n{chart.table.to_string(index=False)}"}, raw=True)
     _close(chart.fig)
 

@@ -17,7 +17,7 @@ from typing import Any
 from . import timeline as tl
 from ._lazy import lazy
 from .figures import (OKABE_ITO, SERIES, VERDICT_SYMBOLS, VERDICTS, _RC, Chart, Style, _bar_label, _figure, _finish,
-                      _frame, _no_data, _num, _pct, _source_names, _styles, _wrap, png_bytes, show)
+                      _frame, _no_data, _num, _pct, _source_names, _styles, _wrap, png_bytes, show, titles_of)
 
 # matplotlib is imported by the first chart, pandas by the first table, not by the set-up cell.
 pd = lazy("pandas")
@@ -26,7 +26,7 @@ mdates = lazy("matplotlib.dates")
 _mlines = lazy("matplotlib.lines")
 _mpatches = lazy("matplotlib.patches")
 
-__all__ = ["Chart", "Style", "OKABE_ITO", "SERIES", "VERDICTS", "VERDICT_SYMBOLS", "show", "png_bytes",
+__all__ = ["Chart", "Style", "OKABE_ITO", "SERIES", "VERDICTS", "VERDICT_SYMBOLS", "show", "png_bytes", "titles_of",
            "territory_chart", "summit_day_chart", "offer_chart", "verdicts_chart", "deadlines_chart"]
 
 
@@ -75,7 +75,7 @@ def territory_chart(territory: pd.DataFrame | None = None) -> Chart:
     alt = (f"Bar chart. {title}. {parts}. Highest: {labels[hi]} ({_pct(shares[hi])}); "
            f"lowest: {labels[lo]} ({_pct(shares[lo])}).")
     table = pd.DataFrame({"area": df["area"], "held by Russia (%)": df["share_held_by_russia_pct"],
-                          "as of": df["as_of"], "note": df["note"], "source": _source_names(df["source_id"])})
+                          "as of": [_as_of_words(d) for d in df["as_of"]], "note": df["note"], "source": _source_names(df["source_id"])})
     _finish(fig)
     return Chart(fig, alt, table, title)
 
@@ -85,6 +85,13 @@ def territory_chart(territory: pd.DataFrame | None = None) -> Chart:
 def _hour_label(h: float) -> str:
     whole = int(round(h))
     return f"{whole % 24:02d}:00" + ("\n+1 day" if whole >= 24 else "")
+
+
+def _zone_words(t: pd.Timestamp) -> str:
+    """'AKDT, UTC−8' for a time on the summit day: the clock's abbreviation and offset, not a database name."""
+    hours = t.utcoffset().total_seconds() / 3600
+    offset = "UTC" if not hours else f"UTC{'+' if hours > 0 else '−'}{abs(hours):g}"
+    return offset if t.tzname() in ("UTC", offset) else f"{t.tzname()}, {offset}"
 
 
 def summit_day_chart(events: pd.DataFrame | None = None, zone: str = "Anchorage") -> Chart:
@@ -137,7 +144,7 @@ def summit_day_chart(events: pd.DataFrame | None = None, zone: str = "Anchorage"
         ax.set_ylim(-0.7, len(day) - 0.3)
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
-        ax.set_xlabel(f"Local time in {zone} ({tl.ZONES[zone]})")
+        ax.set_xlabel("Time in UTC" if zone == "UTC" else f"{zone} time ({_zone_words(local.iloc[0])})")
         top = ax.secondary_xaxis("top", functions=(lambda h: h + offset, lambda h: h - offset))
         top.set_xticks([t + offset for t in ticks], [_hour_label(t + offset) for t in ticks])
         top.set_xlabel(f"Same moments in {other} time")

@@ -194,12 +194,12 @@ def clock_table(events: pd.DataFrame | None = None, zones: dict[str, str] | None
     day = summit_day(events, timed_only=False)
     timed = day["timestamp_utc"].notna()
     table = pd.DataFrame(index=day.index)
-    table["event"] = day["title"]
+    table["Event"] = day["title"]  # a header a reader sees
     table["approx."] = [("≈" if a else "") if t else "" for a, t in zip(day["time_approx"], timed)]
     for label, zone in zones.items():
         table[label] = [f"{u.tz_convert(zone):%H:%M} ({u.tz_convert(zone).day} {u.tz_convert(zone):%b})"
                         if t else TIME_NOT_GIVEN for u, t in zip(day["timestamp_utc"], timed)]
-    return table.set_index("event")
+    return table.set_index("Event")
 
 
 def duration(a: str, b: str, events: pd.DataFrame | None = None) -> pd.Timedelta:
@@ -213,19 +213,24 @@ def duration(a: str, b: str, events: pd.DataFrame | None = None) -> pd.Timedelta
     return ev.at[b, "timestamp_utc"] - ev.at[a, "timestamp_utc"]
 
 
-def gaps(events: pd.DataFrame | None = None) -> pd.DataFrame:
+def gaps(events: pd.DataFrame | None = None, held_back: dict[str, str] | None = None) -> pd.DataFrame:
     """Each timed summit-day event with the time until the next timed one (minutes).
 
     Events without a source time are left out: no gap is computed from a time the source does not give.
+    ``held_back`` maps an event id to the words shown instead of its gap: an exercise asks for that one.
     """
     timed = summit_day(events)
     out = pd.DataFrame({
-        "event": timed["title"].to_numpy(),
-        "local time": [f"{t:%H:%M}" for t in timed["timestamp"]],
+        "Event": timed["title"].to_numpy(),  # headers a reader sees
+        "Local time": [f"{t:%H:%M}" for t in timed["timestamp"]],
         "approx.": timed["time_approx"].map({True: "yes", False: "no"}).to_numpy(),
     })
     nxt = timed["timestamp_utc"].shift(-1) - timed["timestamp_utc"]
-    out["minutes to the next timed event"] = (nxt.dt.total_seconds() // 60).astype("Int64").array
+    minutes = (nxt.dt.total_seconds() // 60).astype("Int64").array
+    if held_back:
+        ids = timed["event_id"].to_numpy()
+        minutes = [held_back.get(i, m) for i, m in zip(ids, minutes)]
+    out["Minutes to the next timed event"] = minutes
     return out
 
 

@@ -58,6 +58,8 @@ def edition_notebook(nb: Any, edition: str, show_code: bool) -> Any:
         if "exercise" in tags:
             exercise = cell
         if ANSWER_TAG in tags and cell.cell_type == "markdown":
+            if not answer_lines(exercise):
+                continue  # the exercise's own table, with tall empty cells on paper, is the answer space
             cell.metadata["sl_answer"] = {"lines": answer_lines(exercise)}
             if exercise is not None:  # the exercise, its hint and this answer space print as one block
                 exercise.metadata["sl_group_start"] = True
@@ -138,7 +140,8 @@ def answer_lines(exercise: Any) -> int:
     if exercise is None:
         return DEFAULT_ANSWER_LINES["exercise"]
     given = exercise.metadata.get("summit_lessons", {}).get("answer_lines")
-    if isinstance(given, int) and not isinstance(given, bool) and 1 <= given <= 30:
+    # 0: the exercise prints its own space to write in (a table with empty cells), so no lines
+    if isinstance(given, int) and not isinstance(given, bool) and 0 <= given <= 30:
         return given
     closing = re.search(r"^#+\s*Closing task", exercise.source, re.M | re.I)
     return DEFAULT_ANSWER_LINES["closing" if closing else "exercise"]

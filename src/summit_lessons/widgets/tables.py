@@ -64,7 +64,13 @@ def event_table(events: pd.DataFrame, caption: str, columns: Sequence[str] = ("t
         else:
             out[col] = events[col]
     out.index.name = None
-    return Table(out, caption)
+    # readers see words, not the events table's column names
+    return Table(out.rename(columns=lambda c: EVENT_HEADERS.get(c, c)), caption)
+
+
+#: The header a reader sees for each column of an event table.
+EVENT_HEADERS = {"when": "When", "title": "Event", "summary": "Summary", "people": "People named",
+                 "category": "Category", "phase": "Phase", "date_precision": "Date precision"}
 
 
 # ---------------------------------------------------------------------------- snapshot support

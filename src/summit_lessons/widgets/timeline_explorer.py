@@ -254,9 +254,9 @@ class TimelineExplorer(_Snapshot, W.VBox):
     def _describe(self, f: dict[str, Any]) -> str:
         parts = []
         if f["phase"]:
-            parts.append("phase " + " or ".join(f["phase"]))
+            parts.append("phase: " + " or ".join(p.replace("summit-day", "summit day") for p in f["phase"]))  # words, not codes
         if f["category"]:
-            parts.append("category " + " or ".join(f["category"]))
+            parts.append("category: " + " or ".join(f["category"]))
         if f["person"]:
             parts.append("involving " + self._names.get(f["person"], f["person"]))
         # The dates as the From and To lists name them: "from Aug 2025" keeps a whole month.
