@@ -188,8 +188,8 @@ def _student_pages(stem: str, form: str = "student") -> list[tuple[Any, str]]:
     """(cell, visible text) for every cell of a lesson's student edition or worksheet, in order."""
     import nbformat
 
-    from summit_lessons.handouts import edition_notebook
-    from summit_lessons.worksheets import worksheet_notebook
+    from summit_lessons.publish.render import edition_notebook
+    from summit_lessons.publish.worksheets import worksheet_notebook
 
     nb = nbformat.read(next(p for p in PATHS if p.stem == stem), as_version=4)
     prepared = edition_notebook(nb, "student", False)
