@@ -272,7 +272,7 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         start.select_option(label="8\u00a0Aug\u00a02025")
         page.wait_for_function("([el, old]) => el.innerText !== old",
                                arg=[status.element_handle(), before_status], timeout=10_000)
-        assert "(phase pre-summit; from 8 Aug 2025)" in status.inner_text()
+        assert "(phase: pre-summit; from 8 Aug 2025)" in status.inner_text()
         cells = explorer.locator("table tbody tr").all_inner_texts()
         assert cells and not any(re.search(r"(?<!\d)7 Aug 2025", c) for c in cells)  # the day before is gone
 

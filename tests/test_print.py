@@ -95,6 +95,8 @@ def test_every_handout_pdf_has_its_title_footer_page_numbers_and_credit_line(pri
 
     out = printed / "one"
     for html in sorted(out.rglob("*.html")):
+        if "slides" in html.relative_to(out).parts:
+            continue  # a deck prints from the browser, one slide per page (?print-pdf), not in the build
         assert html.with_suffix(".pdf").is_file(), f"no PDF beside {html.relative_to(out)}"
     reader = PdfReader(out / "student" / "01_alpha.pdf")
     assert reader.metadata.title == "Alpha: a fixture lesson (Student edition)"
@@ -309,8 +311,9 @@ def test_links_in_the_pdfs_lead_to_the_sibling_pdfs(printed):
 # ------------------------------------------------------------------ the key and the index, printed
 
 
-def test_each_lesson_key_prints_on_two_pages_at_most_and_no_page_holds_only_the_credits(real_handouts, tmp_path):
-    """Lesson 04's key took 4 pages, its last holding only the credits block (review of issue 10)."""
+def test_each_lesson_key_prints_on_three_pages_at_most_and_no_page_holds_only_the_credits(real_handouts, tmp_path):
+    """Lesson 04's key took 4 pages, its last holding only the credits block (review of issue 10); the
+    rubrics added in December (issue 21) take lessons 04 and 05 onto a third page."""
     from pypdf import PdfReader
 
     from summit_lessons.publish.pdf import Printer, write_pdf
@@ -333,7 +336,7 @@ def test_each_lesson_key_prints_on_two_pages_at_most_and_no_page_holds_only_the_
                     assert len(before) > 300, f"{html.stem}: page {i} of {n} holds little but the credits: {body[:300]}"
             assert body.count("Credits and licences") + sum(
                 _text(p).count("Credits and licences") for p in reader.pages[:-1]) == 1, html.stem
-    assert all(n <= 2 for n in pages.values()), pages
+    assert all(n <= 3 for n in pages.values()), pages
 
 
 def test_printed_index_has_one_total_row_and_whole_file_names(real_handouts, tmp_path):

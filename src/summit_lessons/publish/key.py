@@ -164,7 +164,7 @@ def key_page(keys: list[LessonKey], title: str, *, link_handouts: bool = True) -
    two columns, the credits in small print. */
 @page {{ margin-left: 12mm; margin-right: 12mm; }}
 @media print {{
-  .sl-key {{ font-size: 8.8pt; line-height: 1.3; }}
+  .sl-key {{ font-size: 8pt; line-height: 1.3; }}
   .sl-key .sl-banner {{ margin-bottom: 0.3em; }} .sl-key .sl-banner p {{ margin: 0.1em 0; }}
   .sl-key h1 {{ font-size: 14pt; margin: 0.1em 0 0.3em; }}
   .sl-key h2 {{ font-size: 11.5pt; margin: 0.8em 0 0.25em; }}
