@@ -13,7 +13,6 @@ folder and moves it into place at the end, so a failed build leaves the previous
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import re
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..locations import data_dir
+from .outputs import swap_in as _swap  # the one atomic folder swap (site and handouts alike)
 from .cache import _digest_files, _environment_key, _os_error, _pid_alive, _prune, _read_cached, _write_cache, cache_key
 from .render import EDITIONS, FORMS, BuildError, _exporter, edition_notebook, export, index_html
 
@@ -180,28 +180,6 @@ def _recover_and_clean(out: Path, say: Callable[[str], None]) -> None:
         if pid is None and time.time() - p.stat().st_mtime < 3600:
             continue  # an older naming scheme: only removed once clearly abandoned
         shutil.rmtree(p, ignore_errors=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux ``renameat2(RENAME_EXCHANGE)``); False when unsupported."""
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
-        return False  # this file system cannot exchange: fall back to two renames
-    raise OSError(err, os.strerror(err), str(b))
 
 
 def build(out: str | os.PathLike[str] = "build/handouts", *, editions: Iterable[str] = EDITIONS,
@@ -437,27 +415,3 @@ def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]],
     return None
 
 
-def _swap(staging: Path, out: Path) -> None:
-    """Put the new build in place so that ``out`` is never missing, then remove the old one.
-
-    Where the system can (Linux), the two folders are exchanged in one atomic step
-    (``renameat2(RENAME_EXCHANGE)``): at every instant ``out`` is either the whole old build or
-    the whole new one. Elsewhere the old folder is renamed aside and the new one in; if the
-    process dies between those two renames, the next build puts the old folder back
-    (:func:`_recover_and_clean`) before it does anything else.
-    """
-    if not out.exists():
-        os.replace(staging, out)
-        return
-    if _exchange(staging, out):
-        shutil.rmtree(staging, ignore_errors=True)  # staging now holds the old build
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-{os.getpid()}-", dir=out.parent))
-    os.rmdir(old)  # only the unique name is wanted: os.replace needs the target absent
-    os.replace(out, old)
-    try:
-        os.replace(staging, out)
-    except BaseException:
-        os.replace(old, out)  # put the previous build back before reporting the failure
-        raise
-    shutil.rmtree(old, ignore_errors=True)

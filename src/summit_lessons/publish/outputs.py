@@ -216,7 +216,13 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def swap_in(staging: Path, out: Path) -> None:
-    """Put the folder ``staging`` in place of ``out`` (atomically where the system can), old one removed."""
+    """Put the folder ``staging`` in place of ``out`` so that ``out`` is never missing; the old one is removed.
+
+    Where the system can (Linux), the two folders are exchanged in one atomic step
+    (``renameat2(RENAME_EXCHANGE)``). Elsewhere the old folder is renamed aside (``.NAME-old-PID-…``)
+    and the new one in; if the process dies between the two renames, the builder's next run puts
+    the old folder back before it does anything else.
+    """
     if not out.exists():
         os.replace(staging, out)
         return

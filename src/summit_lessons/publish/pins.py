@@ -4,12 +4,13 @@ a file whose sha256 differs stops the build.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+
+from .outputs import file_digest as _sha256  # site files reach 20 MB: read in blocks
 
 
 class SiteError(Exception):
@@ -18,14 +19,6 @@ class SiteError(Exception):
 
 class SiteRefused(SiteError):
     """The output is a folder or file the build must not replace (one line; nothing was touched)."""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _check(path: Path, expected: str, where: str) -> None:
