@@ -161,6 +161,50 @@ def test_two_pdf_builds_give_the_same_bytes(printed):
     assert [k for k in first if first[k] != second[k]] == []
 
 
+def test_header_cells_numbered_differently_by_chromium_give_the_same_file(tmp_path):
+    """Chromium names a table's header cells after a DOM node counter ("node00000044") that now and
+    then shifts by one between two builds (seen under load): the finished PDF must not change."""
+    import io
+
+    import pikepdf
+
+    from summit_lessons.publish.pdf import Printer, _finish
+
+    page = tmp_path / "table.html"
+    page.write_text('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>T</title></head>'
+                    "<body><h1>T</h1><table><thead><tr><th>Date</th><th>Event</th></tr></thead>"
+                    "<tbody><tr><td>15 Aug 2025</td><td>Summit</td></tr></tbody></table></body></html>",
+                    encoding="utf-8")
+    with Printer(_chromium(), "a4", root=tmp_path) as printer:
+        printed = printer.pdf_bytes(page)
+
+    def shifted(data: bytes, by: int) -> bytes:
+        """The same print with every node name moved on by ``by``, as a busier renderer names them."""
+        rename = lambda s: re.sub(rb"node(\d+)", lambda m: b"node%08d" % (int(m.group(1)) + by), bytes(s))  # noqa: E731
+        out = io.BytesIO()
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            ids = pikepdf.NameTree(pdf.Root.StructTreeRoot.IDTree)
+            assert len(ids) == 2  # both header cells are named: the case at stake
+            for obj in pdf.objects:
+                if isinstance(obj, pikepdf.Dictionary) and "/ID" in obj:
+                    obj.ID = pikepdf.String(rename(obj.ID))
+                attrs = obj.get("/A") if isinstance(obj, pikepdf.Dictionary) else None
+                for a in (attrs if isinstance(attrs, pikepdf.Array) else [attrs]):
+                    if isinstance(a, pikepdf.Dictionary) and "/Headers" in a:
+                        a.Headers = pikepdf.Array([pikepdf.String(rename(h)) for h in a.Headers])
+            names = {rename(k.encode()): v for k, v in ids.items()}
+            pdf.Root.StructTreeRoot.IDTree = pikepdf.Dictionary(
+                Names=pikepdf.Array([x for k in sorted(names) for x in (pikepdf.String(k), names[k])]))
+            pdf.save(out, static_id=True)
+        return out.getvalue()
+
+    files = []
+    for n, by in enumerate((0, 1, 37)):
+        _finish(shifted(printed, by), "T", tmp_path / f"{n}.pdf", tmp_path)
+        files.append((tmp_path / f"{n}.pdf").read_bytes())
+    assert files[1] == files[0] and files[2] == files[0]
+
+
 def test_letter_paper_gives_letter_pages(printed):
     from pypdf import PdfReader
 

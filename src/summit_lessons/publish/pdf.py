@@ -259,6 +259,7 @@ def _finish(data: bytes, title: str, dest: Path, root: Path, lang: str = "en",
                     annot.Contents = pikepdf.String(f"Link to {where}" if where else "Link")
         if headings:
             _fix_outline(pdf, headings)
+        _stable_ids(pdf)
         root = pdf.Root
         if "/Lang" not in root:
             root.Lang = pikepdf.String(lang)
@@ -280,6 +281,52 @@ def _finish(data: bytes, title: str, dest: Path, root: Path, lang: str = "en",
                  compress_streams=True, recompress_flate=False)
     os.replace(tmp, dest)
     return pages
+
+
+def _stable_ids(pdf: Any) -> None:
+    """Structure element IDs numbered in reading order, so two prints give the same bytes.
+
+    Chromium names a table's header cells after its internal DOM node counter ("node00000044"),
+    which shifts by one when the page happens to create a node more (seen under load). The IDs
+    only link a data cell to its headers (``/Headers``) through the ``/IDTree``: renaming both
+    consistently changes nothing a reader sees.
+    """
+    import pikepdf
+
+    tree = pdf.Root.get("/StructTreeRoot")
+    if tree is None or "/IDTree" not in tree:
+        return
+    elems: list[Any] = []
+    seen: set[tuple[int, int]] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, pikepdf.Array):
+            for kid in node:
+                walk(kid)
+        elif isinstance(node, pikepdf.Dictionary) and node.get("/Type", pikepdf.Name.StructElem) == "/StructElem":
+            if node.is_indirect:
+                if node.objgen in seen:
+                    return
+                seen.add(node.objgen)
+            elems.append(node)
+            if "/K" in node:
+                walk(node.K)
+
+    walk(tree.get("/K", pikepdf.Array()))
+    named = [e for e in elems if "/ID" in e]
+    renamed = {bytes(e.ID): f"id{n:05d}".encode() for n, e in enumerate(named, 1)}
+    for elem in named:
+        elem.ID = pikepdf.String(renamed[bytes(elem.ID)])
+    for elem in elems:
+        for attrs in (elem.get("/A") if isinstance(elem.get("/A"), pikepdf.Array) else [elem.get("/A")]):
+            if isinstance(attrs, pikepdf.Dictionary) and "/Headers" in attrs:
+                attrs.Headers = pikepdf.Array(
+                    [pikepdf.String(renamed.get(bytes(h), bytes(h))) for h in attrs.Headers])
+    names = pikepdf.Array()
+    for elem in sorted(named, key=lambda e: bytes(e.ID)):
+        names.append(pikepdf.String(bytes(elem.ID)))
+        names.append(elem if elem.is_indirect else pdf.make_indirect(elem))
+    tree.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=names))
 
 
 #: Operators that paint (text, images, paths): content a reader either reads or is told to skip.
