@@ -105,19 +105,27 @@ GROUPS = [("matplotlib.font_manager", "matplotlib's font cache (font_manager's o
           ("ipywidgets", "ipywidgets"), ("summit_lessons", "summit_lessons itself")]
 
 
-def chromium_cpu_seconds() -> float:
-    """User + system CPU seconds of every Chromium process started from this one (all of them alive)."""
+def chromium_cpu_seconds() -> dict[int, float]:
+    """User + system CPU seconds of each Chromium process started from this one, by pid (live ones).
+
+    Subtract two readings with :func:`cpu_between`: a renderer that exits between them takes its
+    seconds with it, so a plain difference of totals can go negative."""
     import psutil
 
-    total = 0.0
+    seen: dict[int, float] = {}
     for p in psutil.Process().children(recursive=True):
         try:
             if "chrom" in p.name():
                 c = p.cpu_times()
-                total += c.user + c.system
+                seen[p.pid] = c.user + c.system
         except psutil.Error:
             pass
-    return total
+    return seen
+
+
+def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the processes alive at ``after`` spent since ``before`` (new ones counted whole)."""
+    return sum(max(0.0, t - before.get(pid, 0.0)) for pid, t in after.items())
 
 
 def import_split(records: list[list[Any]]) -> dict[str, float]:
@@ -182,7 +190,7 @@ def trace_start(browser: Any, base: str, lesson: str, v: Visit | None = None) ->
         chart_imports = json.loads(v.page.evaluate(EXEC, IMPORT_REPORT))
     trace = json.loads(browser.stop_tracing())["traceEvents"]
     out = _split_trace(trace, wall0, installed)
-    out.update(idle=idle, first_cell=first_cell, first_cell_done=done, chromium_cpu_s=cpu1 - cpu0,
+    out.update(idle=idle, first_cell=first_cell, first_cell_done=done, chromium_cpu_s=cpu_between(cpu0, cpu1),
                first_cell_imports=import_split(first_imports), chart_cell=chart,
                chart_cell_imports=import_split(chart_imports) if chart_imports is not None else None)
     out["kernel own start"] = idle - out["last package installed"]

@@ -295,7 +295,7 @@ def bench_lite(row: Callable[..., None], rows: list, results: dict, tmp: Path, r
     sys.path.insert(0, str(ROOT / "tests"))
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from litebrowser import CHROMIUM, Visit, chromium, first_cell_seconds, serve, widget_response_ms
-    from litetrace import chromium_cpu_seconds, report, trace_cold_and_warm
+    from litetrace import chromium_cpu_seconds, cpu_between, report, trace_cold_and_warm
 
     from summit_lessons.lessons import notebook_paths
     from summit_lessons.publish.litesite import sizes
@@ -318,7 +318,7 @@ def bench_lite(row: Callable[..., None], rows: list, results: dict, tmp: Path, r
     def timed(v: Visit, lesson: str) -> tuple[float, float]:
         cpu = chromium_cpu_seconds()
         seconds = first_cell_seconds(v, lesson)
-        return seconds, chromium_cpu_seconds() - cpu
+        return seconds, cpu_between(cpu, chromium_cpu_seconds())
 
     load = [os.getloadavg()[0]]
     with serve(site) as base, chromium() as browser:
