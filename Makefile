@@ -25,7 +25,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # configurable-http-proxy for the hub, from npm, pinned by deploy/jupyterhub/package-lock.json.
 CHP    := deploy/jupyterhub/node_modules/.bin/configurable-http-proxy
 
-.PHONY: setup test unit lab execute handouts pdf bundle bench browser validate clean hub site site-zip lite-tools student-env bundle-student
+.PHONY: setup test unit lab execute handouts pdf bundle bench browser validate clean hub site site-zip pages lite-tools student-env bundle-student
 
 $(VENV)/.stamp-installer: constraints.txt
 ifeq ($(INSTALLER),pip)
@@ -117,6 +117,19 @@ lite-tools: $(LITE_STAMP)  ## the JupyterLite build tools (hash-pinned) in .venv
 
 site: $(VENV)/.stamp-wheel lite-tools  ## the lessons as a JupyterLite site (runs in any browser, offline) in build/site/
 	$(BIN)/summit-lessons site --out build/site
+
+# What .github/workflows/pages.yml publishes on a public URL: the student site and the student
+# handouts under handouts/, no teacher edition and no key. Put together from two builds, so each
+# keeps its own up-to-date check; the folder is replaced only when an earlier `make pages` made it.
+PAGES ?= build/pages
+pages: $(VENV)/.stamp-wheel lite-tools  ## the public GitHub Pages folder: the student site with the student handouts under handouts/, in build/pages/
+	$(BIN)/summit-lessons site --out build/site
+	$(BIN)/summit-lessons handouts --edition student --out build/handouts-student
+	@if [ -e "$(PAGES)" ] && [ ! -e "$(PAGES)/.made-by-make-pages" ]; then \
+	  echo "error: will not replace $(PAGES): it was not made by make pages; nothing was changed" >&2; exit 2; fi
+	rm -rf "$(PAGES).partial" && mkdir -p "$(PAGES).partial"
+	cp -R build/site/. "$(PAGES).partial/" && cp -R build/handouts-student "$(PAGES).partial/handouts"
+	touch "$(PAGES).partial/.made-by-make-pages" && rm -rf "$(PAGES)" && mv "$(PAGES).partial" "$(PAGES)"
 
 site-zip: $(VENV)/.stamp-wheel lite-tools  ## the site as one zip to copy to a USB stick or an intranet server
 	$(BIN)/summit-lessons site --out build/site --zip build/summit_lessons-site.zip

@@ -89,3 +89,29 @@ def test_the_student_bundle_with_its_site_holds_no_solution_text(student_site, n
     scan = leaks.scan(z, needles.all)
     assert any(n.endswith("site/static/pyodide/pyodide-lock.json") for n in scan.names)
     assert scan.hits == []
+
+
+def test_the_public_pages_folder_holds_only_the_student_edition(tmp_path, needles):
+    """What the pages workflow publishes on a public URL (`make pages`, as the workflow runs it):
+    the student site and the student handouts, no teacher handout, no key, no solution text."""
+    if not (TOOLS / "bin" / "jupyter").exists():
+        pytest.skip("the JupyterLite tools are missing: run `make lite-tools`")
+    workflow = (ROOT / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8")
+    assert "run: make pages" in workflow and "path: build/pages" in workflow
+    pages = tmp_path / "pages"
+    run = subprocess.run(["make", "--no-print-directory", "pages", f"PAGES={pages}"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert (pages / "index.html").is_file() and (pages / "handouts" / "index.html").is_file()
+    handouts = {p.name for p in (pages / "handouts").iterdir()}
+    assert "student" in handouts and not {"teacher", "key", "plan"} & handouts, handouts
+    assert [p.name for p in (pages / "handouts" / "slides").iterdir()] == ["student"]
+    assert leaks.scan(pages, needles.all).hits == []
+    # A second run replaces its own folder; a folder it did not make is refused and left alone.
+    assert subprocess.run(["make", "pages", f"PAGES={pages}"], cwd=ROOT, capture_output=True).returncode == 0
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine", encoding="utf-8")
+    refused = subprocess.run(["make", "pages", f"PAGES={mine}"], cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode != 0 and "was not made by make pages" in refused.stderr
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
