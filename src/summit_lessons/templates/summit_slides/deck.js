@@ -24,6 +24,20 @@
   function inertOthers() {
     leaves().forEach(function (s) { s.inert = !s.classList.contains("present"); });
   }
+  // Printed, every slide is on paper: reveal.js still marks all but one hidden from assistive
+  // technology, and Chromium leaves what is hidden so out of a tagged PDF's structure.
+  function printable() {
+    Array.prototype.forEach.call(document.querySelectorAll(".reveal .slides section"), function (s) {
+      s.removeAttribute("aria-hidden"); s.removeAttribute("hidden");
+    });
+    // The figures' marker shapes (● ■ ◆ ▲) too: printed, they carry the legend's meaning, and
+    // Chromium prints hidden text untagged.
+    Array.prototype.forEach.call(document.querySelectorAll(".reveal .slides [aria-hidden]"), function (e) {
+      e.removeAttribute("aria-hidden");
+    });
+    var deck = document.querySelector(".reveal");
+    if (deck) deck.removeAttribute("role");  // "application" is for the keyboard, not for paper
+  }
   var plugins = window.RevealNotes ? [window.RevealNotes] : [];
   Reveal.initialize({
     width: W, height: H, margin: 0.02, center: false, hash: true, history: false,
@@ -31,12 +45,13 @@
     keyboard: true, help: true, plugins: plugins,
     pdfMaxPagesPerSlide: 1, pdfSeparateFragments: false
   }).then(function () {
-    if (Reveal.isPrintView && Reveal.isPrintView()) { leaves().forEach(fit); return; }
+    if (Reveal.isPrintView && Reveal.isPrintView()) { leaves().forEach(fit); printable(); return; }
     var controls = document.querySelector(".reveal .controls");
     if (controls) controls.setAttribute("aria-label", "Slide navigation");
     fit(Reveal.getCurrentSlide());
     inertOthers();
     document.documentElement.setAttribute("data-sl-ready", "true");
   });
+  Reveal.on("pdf-ready", printable);
   Reveal.on("slidechanged", function (e) { fit(e.currentSlide); inertOthers(); });
 })();
