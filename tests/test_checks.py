@@ -270,3 +270,15 @@ def test_feedback_quotes_only_words_of_the_exercise_it_grades(slug, check_id):
             if not re.search(rf"(?<!\w){re.escape(quoted)}(?!\w)", exercise):
                 stranded.append(quoted)
     assert not stranded, f"{slug}.checks.json {check_id}: quotes words not in Exercise {spec['exercise']}: {stranded}"
+
+
+def test_the_nuclear_order_feedback_gives_the_flight_no_side_and_each_statement_its_own():
+    """Lesson 01 teaches 'three statements and a flight': the reference article does not say who flew
+    the WC-135R. The check's feedback for a right answer must say the same, never 'US side' for it."""
+    spec = next(c for c in json.loads((package_dir() / "quiz_data" / "01_background.checks.json")
+                                      .read_text(encoding="utf-8")) if c["id"] == "nuclear-order")
+    right = spec["right"]
+    flight = right[right.index("WC-135R"):]
+    assert "no side" in flight and "US side" not in flight and "Russian side" not in flight, flight
+    assert re.search(r"Medvedev's post \(Russian side\)", right) and re.search(r"INF statement \(Russian side\)", right)
+    assert re.search(r"submarine announcement[^;]*\(US side\)", right)

@@ -196,3 +196,21 @@ def test_tables_of_order_and_offer_do_not_copy_eight_words_of_the_reference_arti
             if hits:
                 copied[where] = hits[0]
     assert copied == {}
+
+
+def test_first_us_hosted_meeting_since_2007_is_taught_as_the_articles_claim():
+    """The reference article calls Anchorage the first US-hosted meeting of the two presidents since
+    2007; the 2010 and 2015 meetings in the US say otherwise. The summits table holds them as outside
+    facts with their sources, and lesson 01's text never states the claim in its own voice."""
+    import nbformat
+
+    summits = load("summits").set_index("summit_id")
+    sources = load("sources").set_index("source_id")
+    for row in ("2010-04-washington-nuclear-security-summit", "2010-06-white-house", "2015-09-un-new-york"):
+        assert summits.loc[row, "note"].startswith("Outside fact"), row
+        assert all(sources.loc[s, "origin"] == "outside" for s in str(summits.loc[row, "source_id"]).split(";")), row
+    lesson = nbformat.read(package_dir() / "notebooks" / "01_background.ipynb", as_version=4)
+    text = " ".join(c.source for c in lesson.cells if c.cell_type == "markdown")
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if "first US-hosted" in sentence:
+            assert re.search(r"reference article|the article|its claim", sentence, re.I), sentence
