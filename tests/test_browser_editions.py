@@ -92,7 +92,7 @@ def _assert_folded(page, cells, hidden, when: str) -> None:
             # collapsed (before running) or, once run, its output inside a closed fold
             assert bar.count() == 1, f"{when}: code cell {i} is not collapsed"
             label = (bar.text_content() or "").strip()
-            assert "22:32" not in label
+            assert "20:32" not in label
             shown = [el for el in cell.locator(".jp-OutputArea-output").all() if el.is_visible()]
             for el in shown:
                 assert el.locator("details.sl-fold:not([open])").count() == 1, f"{when}: cell {i} output unfolded"
@@ -100,8 +100,8 @@ def _assert_folded(page, cells, hidden, when: str) -> None:
             fold = cell.locator("details.sl-fold")
             assert fold.count() == 1 and fold.get_attribute("open") is None, f"{when}: markdown cell {i} is not folded"
             summary = fold.locator("summary").inner_text()
-            assert summary.startswith(("Solution", "Instructor note")) and "22:32" not in summary
-        assert "About 22:32" not in cell.inner_text(), f"{when}: cell {i} shows the answer"
+            assert summary.startswith(("Solution", "Instructor note")) and "20:32" not in summary
+        assert "About 20:32" not in cell.inner_text(), f"{when}: cell {i} shows the answer"
 
 
 def test_teacher_edition_shows_solutions_folded_until_opened_even_after_run_all(browser, editions_lab):
@@ -129,8 +129,8 @@ def test_teacher_edition_shows_solutions_folded_until_opened_even_after_run_all(
         page.screenshot(path=str(SHOTS / "lab-teacher-solutions-folded-after-run-all.png"))
         md = cells.nth(hidden[2])
         md.locator("details.sl-fold > summary").click()
-        page.wait_for_function("el => el.innerText.includes('22:32')", arg=md.element_handle(), timeout=10_000)
-        assert "About 22:32" in md.inner_text()
+        page.wait_for_function("el => el.innerText.includes('20:32')", arg=md.element_handle(), timeout=10_000)
+        assert "About 20:32" in md.inner_text()
         page.screenshot(path=str(SHOTS / "lab-teacher-solution-opened.png"))
     finally:
         ctx.close()
@@ -158,10 +158,10 @@ def test_student_edition_checks_an_answer_without_showing_it(browser, editions_l
         page.wait_for_function("el => el.innerText.includes('winter')", arg=feedback.element_handle(), timeout=15_000)
         status = feedback.locator("[role=status]")
         assert status.count() == 1 and "Not yet" in status.inner_text()
-        assert "22:32" not in check.inner_text()
+        assert "20:32" not in check.inner_text()
         check.evaluate("e => e.scrollIntoView({block: 'center'})")
         page.screenshot(path=str(SHOTS / "lab-student-check-feedback.png"))
-        box.fill("≈ 22:32")
+        box.fill("≈ 20:32")
         check.get_by_role("button", name="Check").click()
         page.wait_for_function("el => el.innerText.includes('Right')", arg=feedback.element_handle(), timeout=15_000)
         assert "Show answer" not in check.inner_text()

@@ -92,11 +92,11 @@ def test_each_common_slip_gets_its_own_feedback_without_the_answer(slug, check_i
             assert result.right is False and m["feedback"][1:] in result.feedback, (check_id, m)
 
 
-def test_kyiv_time_feedback_names_each_slip():
-    spec = quizzes.check_spec("02_summit_day", "kyiv-time")
-    cases = {"about 22:32": None, "≈ 22.32": None, "approximately 10:32 p.m.": None,
-             "≈ 21:32": "winter offset (UTC+2)", "≈ 23:32": "Anchorage's winter offset",
-             "≈ 19:32": "UTC", "≈ 11:32": "Anchorage", "≈ 10:32": "24-hour clock"}
+def test_london_time_feedback_names_each_slip():
+    spec = quizzes.check_spec("02_summit_day", "london-time")
+    cases = {"about 20:32": None, "≈ 20.32": None, "approximately 8:32 p.m.": None,
+             "≈ 21:32": "Anchorage's winter offset", "≈ 22:32": "Moscow and Kyiv column",
+             "≈ 19:32": "UTC", "≈ 11:32": "Anchorage", "≈ 08:32": "24-hour clock", "≈ 04:32": "wrong way"}
     for answer, words in cases.items():
         result = quizzes.grade(spec, answer)
         if words is None:
@@ -105,10 +105,20 @@ def test_kyiv_time_feedback_names_each_slip():
             assert result.right is False and words in result.feedback, (answer, result.feedback)
 
 
-def test_kyiv_time_without_the_sign_is_right_and_told_the_time_is_approximate():
-    spec = quizzes.check_spec("02_summit_day", "kyiv-time")
-    result = quizzes.grade(spec, "22:32")
+def test_london_time_without_the_sign_is_right_and_told_the_time_is_approximate():
+    spec = quizzes.check_spec("02_summit_day", "london-time")
+    result = quizzes.grade(spec, "20:32")
     assert result.right is True and "approximate" in result.feedback and "≈" in result.feedback
+
+
+def test_london_time_is_not_a_cell_of_the_clock_table():
+    """Exercise 1 asks for a conversion: the lesson's clock table has no London column to read it from."""
+    from summit_lessons import timeline as tl
+
+    clocks = tl.clock_table(load("events"))
+    assert "London" not in clocks.columns
+    answer = quizzes.check_spec("02_summit_day", "london-time")["answer"].replace("≈", "").strip()
+    assert not clocks.apply(lambda col: col.astype(str).str.contains(answer)).any().any()
 
 
 def test_talks_length_accepts_the_rounder_words_the_solution_calls_fitting():
@@ -173,7 +183,7 @@ def test_widget_never_shows_the_answer_before_it_is_found(slug, check_id):
 
 
 def test_widget_is_labelled_and_speaks_its_feedback():
-    w = quizzes.answer_check("02_summit_day", "kyiv-time")
+    w = quizzes.answer_check("02_summit_day", "london-time")
     assert w.field.description == "Your answer"
     w.field.value = "≈ 21"  # typing: nothing is graded before Enter or Check
     assert w.feedback.value == "" and w.attempts == 0
@@ -181,7 +191,7 @@ def test_widget_is_labelled_and_speaks_its_feedback():
     assert 'role="status"' in w.feedback.value and "Not yet:" in _text(w.feedback.value)
     w.check_button.click()  # Enter, then a click on Check: one answer, one attempt
     assert w.attempts == 1
-    w.field.value = "≈ 22:32"
+    w.field.value = "≈ 20:32"
     w.check_button.click()
     assert w.attempts == 2 and w.solved
 
@@ -193,7 +203,7 @@ def test_enter_typed_fast_grades_the_whole_answer(monkeypatch):
 
     clock = [100.0]
     monkeypatch.setattr(check_module.time, "monotonic", lambda: clock[0])
-    w = quizzes.answer_check("02_summit_day", "kyiv-time")
+    w = quizzes.answer_check("02_summit_day", "london-time")
     _enter(w, "≈ 21:3")  # Enter reached Python before the last key
     clock[0] += 0.05
     w.field.value = "≈ 21:32"  # ... which arrives now
@@ -201,7 +211,7 @@ def test_enter_typed_fast_grades_the_whole_answer(monkeypatch):
     # Typing again later (after reading the feedback) grades nothing until Enter or Check.
     _enter(w, "≈ 21:32")
     clock[0] += 5
-    w.field.value = "≈ 22:32"
+    w.field.value = "≈ 20:32"
     assert "winter offset" in _text(w.feedback.value) and not w.solved
     w.check_button.click()
     assert w.solved
@@ -216,7 +226,7 @@ def test_snapshot_is_the_question_and_an_empty_line():
 
 
 def test_unknown_check_and_bad_check_data_are_one_clear_line(tmp_path, monkeypatch):
-    with pytest.raises(KeyError, match="lesson '02_summit_day' has no check 'nope' \\(its checks: kyiv-time"):
+    with pytest.raises(KeyError, match="lesson '02_summit_day' has no check 'nope' \\(its checks: london-time"):
         quizzes.check_spec("02_summit_day", "nope")
     bad = tmp_path / "99_x.checks.json"
     bad.write_text(json.dumps([{"id": "t", "exercise": 1, "prompt": "p", "kind": "text", "answer": "a", "right": "r",

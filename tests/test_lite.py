@@ -87,7 +87,7 @@ def test_site_holds_lessons_pinned_pyodide_and_no_pypi(site: Path):
     tags = [t for c in nb["cells"] for t in c.get("metadata", {}).get("tags", [])]
     assert "solution" not in tags and "instructor" not in tags and "answer" in tags
     checks = ["".join(c["source"]) for c in nb["cells"] if "check" in c.get("metadata", {}).get("tags", [])]
-    assert checks == ['quizzes.answer_check("02_summit_day", "kyiv-time")',
+    assert checks == ['quizzes.answer_check("02_summit_day", "london-time")',
                       'quizzes.answer_check("02_summit_day", "talks-length")']  # the student edition keeps its checks
     index = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="lab/index.html?path=02_summit_day.ipynb"' in index
@@ -328,7 +328,7 @@ def test_lesson_02_widgets_follow_assistive_technology(browser, served):
     a11ycheck.check_explorer_names(explorer)
     page.screenshot(path=str(SHOTS / "lite-02-explorer-1280x720.png"))
     a11ycheck.explorer_by_keyboard(page, explorer)
-    check = page.locator(".sl-check").filter(has_text="What time was it in Kyiv").first
+    check = page.locator(".sl-check").filter(has_text="What time was it in London").first
     check.evaluate("e => e.scrollIntoView({block: 'center'})")
     a11ycheck.check_answer_feedback(page, check, "≈ 21:32", "winter")
     quiz = page.locator(".sl-quiz .sl-quiz-question").first
@@ -339,12 +339,12 @@ def test_lesson_02_widgets_follow_assistive_technology(browser, served):
 
 
 def _answer_check_works(page: Any) -> None:
-    """Lesson 02's Kyiv time check: a slip gets its own feedback without the answer; the answer is right."""
+    """Lesson 02's London time check: a slip gets its own feedback without the answer; the answer is right."""
     from summit_lessons import quizzes
 
-    spec = quizzes.check_spec("02_summit_day", "kyiv-time")
-    answer = spec["answer"].replace("≈", "").strip()  # "22:32": the clock reading the learner must find
-    check = page.locator(".sl-check").filter(has_text="What time was it in Kyiv").first
+    spec = quizzes.check_spec("02_summit_day", "london-time")
+    answer = spec["answer"].replace("≈", "").strip()  # "20:32": the clock reading the learner must find
+    check = page.locator(".sl-check").filter(has_text="What time was it in London").first
     check.wait_for(state="attached", timeout=30_000)
     check.evaluate("e => e.scrollIntoView({block: 'center'})")
     check.wait_for(timeout=30_000)

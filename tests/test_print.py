@@ -265,7 +265,7 @@ def test_real_worksheet_prints_with_lines_sized_to_each_exercise(real_handouts, 
               if "exercise" in c["metadata"].get("tags", [])]
     assert len(wanted) == len(counts)
     for title, n, w in zip(exercises, counts, wanted):
-        # As the exercise's metadata says (the Kyiv time needs 2 lines), else by kind of task.
+        # As the exercise's metadata says (the London time needs 2 lines), else by kind of task.
         assert n == (w or (12 if title.startswith("Closing task") else 6)), (title, n, w)
     assert min(counts) < max(counts)  # sized, not one size for all
     target = page.locator(".sl-answer-space").first
@@ -557,12 +557,12 @@ def test_each_worksheet_takes_two_to_four_pages_and_each_lesson_plan_one(real_pd
     assert all(2 <= n <= 4 for n in pages.values()), pages
     assert {p.stem: len(PdfReader(p).pages) for p in plans} == {p.stem: 1 for p in plans}
     text = _pdf_text(real_pdfs / "worksheet" / "02_summit_day.pdf")
-    for wanted in ("Worksheet", "Name", "Exercise 1: the clock in Kyiv", "Closing task", "Self-check",
+    for wanted in ("Worksheet", "Name", "Exercise 1: the clock in London", "Closing task", "Self-check",
                    "The summit day in five clocks", "Your answer (letter):"):
         assert wanted in text, wanted
     assert "The arrival at the base" not in text and "Key points" not in text  # the reading stays in the handout
     plan = _pdf_text(real_pdfs / "plan" / "02_summit_day.pdf")
-    for wanted in ("Lesson plan", "30 minutes teaching, 20 minutes exercises", "Exercise 1: the clock in Kyiv",
+    for wanted in ("Lesson plan", "30 minutes teaching, 20 minutes exercises", "Exercise 1: the clock in London",
                    "The day in five clocks", "The worksheet"):
         assert wanted in plan, wanted
 

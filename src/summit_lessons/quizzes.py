@@ -1,5 +1,5 @@
 """What a lesson calls for its quizzes: ``quizzes.lesson_quiz("02_summit_day")`` (the self-check) and
-``quizzes.answer_check("02_summit_day", "kyiv-time")`` (the "check your answer" box of an exercise).
+``quizzes.answer_check("02_summit_day", "london-time")`` (the "check your answer" box of an exercise).
 
 The questions, the checks and the grading live in :mod:`summit_lessons.grading`, which knows nothing
 of widgets; the widgets are :mod:`summit_lessons.widgets`'. This module joins the two, and keeps
@@ -26,6 +26,6 @@ def answer_check(slug: str, *check_ids: str):
     from .widgets import AnswerCheck, CheckSet
 
     if not check_ids:
-        raise TypeError("answer_check needs at least one check id, e.g. answer_check('02_summit_day', 'kyiv-time')")
+        raise TypeError("answer_check needs at least one check id, e.g. answer_check('02_summit_day', 'london-time')")
     specs = [check_spec(slug, c) for c in check_ids]
     return AnswerCheck(specs[0]) if len(specs) == 1 else CheckSet(specs)
