@@ -53,8 +53,8 @@ class Section:
         """The minutes beside the section, or that the note gives it none."""
         if not self.minutes:
             return "no minutes in the instructor note"
-        own = sum(m for m, others in self.minutes if not others)
-        parts = [f"{own} min"] if own else []
+        own = [m for m, others in self.minutes if not others]
+        parts = [f"{sum(own)} min" + (f" ({' + '.join(map(str, own))} in the note)" if len(own) > 1 else "")] if own else []
         parts += [f"shares {m} min with " + " and ".join(f"“{t}”" for t in o) for m, o in self.minutes if o]
         return "; ".join(parts) + (f" ({self.split_note})" if self.split_note else "")
 
@@ -225,10 +225,10 @@ def _sequence_html(sections: list[Section]) -> str:
                 f"<li>{_md_inline(t)}" + (f" <span class=\"sl-plan-min\">— {s.sub_minutes[j]} min</span>"
                                           if j in s.sub_minutes else "") + "</li>"
                 for j, t in enumerate(s.subs)) + "</ol>"
-        extra = (" The questions are on the worksheet; the key has the answers, each with its reason."
-                 if s.title.lower().startswith("self-check") else "")
-        items.append(f'<li>{_md_inline(s.title)} <span class="sl-plan-min{"" if s.minutes else " sl-plan-none"}">'
-                     f"— {html.escape(s.minutes_text())}</span>{extra}{inner}</li>")
+        extra = ("<br>The questions are on the worksheet and in the slides; the key has the answers, each with "
+                 "its reason." if s.title.lower().startswith("self-check") else "")
+        items.append(f'<li><span class="sl-plan-step">{_md_inline(s.title)}</span> <span class="sl-plan-min'
+                     f'{"" if s.minutes else " sl-plan-none"}">— {html.escape(s.minutes_text())}</span>{extra}{inner}</li>')
     return "".join(items)
 
 
