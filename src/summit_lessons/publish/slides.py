@@ -283,7 +283,7 @@ def deck_notebook(nb: Any, edition: str) -> Any:
 
 
 _QUIZ_CALL = re.compile(r"""lesson_quiz\(\s*["']([\w-]+)["']""")
-_NOTE_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_NOTE_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 
 
 def _quiz_slug(cell: Any, default: str) -> str:
