@@ -148,3 +148,12 @@ def _lesson(folder: Path, note: str) -> Path:
     path.write_text(json.dumps({"cells": cells, "metadata": {"summit_lessons": meta}, "nbformat": 4,
                                 "nbformat_minor": 5}), encoding="utf-8")
     return path
+
+
+def test_a_part_worded_as_its_heading_is_placed_even_when_its_words_are_common():
+    from summit_lessons.publish.plans import Section, place_minutes
+
+    sections = [Section("Who was in the room"), Section("Inside the room: what was reported"), Section("Self-check")]
+    unplaced = place_minutes(sections, "who was in the room 6 min; inside the room 8 min; self-check 4 min; chairs 1 min.")
+    assert [s.minutes_text() for s in sections] == ["6 min", "8 min", "4 min"]
+    assert unplaced == [("chairs", 1)]

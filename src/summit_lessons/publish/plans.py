@@ -89,6 +89,12 @@ def _words(text: str) -> set[str]:
 
 def _match(name: str, candidates: list[tuple[str, int]]) -> set[int]:
     """The sections whose headings hold the words of ``name`` (a part of the note, e.g. "durations")."""
+    def plain(text: str) -> str:
+        return re.sub(r"^the ", "", " ".join(re.findall(r"[a-z0-9]+", text.lower())))
+
+    exact = {i for title, i in candidates if plain(name) in (plain(title), plain(title.split(":")[0]))}
+    if len(exact) == 1:  # the note uses the heading's own words ("who was in the room")
+        return exact
     words = _words(name)
     if not words:
         return set()
