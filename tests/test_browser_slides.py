@@ -171,6 +171,36 @@ def test_teacher_speaker_view_shows_the_notes_and_the_student_deck_has_none(brow
         ctx.close()
 
 
+def test_self_check_slides_show_lettered_choices_and_answers_only_in_the_teacher_notes(browser, decks):
+    from summit_lessons.quizzes import questions
+
+    asked = questions("02_summit_day")
+    letters = "ABCDEFGH"
+    for edition in ("student", "teacher"):
+        ctx, page, _ = _open(browser, decks / edition / "02_summit_day.html", (1280, 720), [])
+        try:
+            for n, q in enumerate(asked, 1):
+                seen = page.evaluate("""(n) => {
+                  const s = [...document.querySelectorAll('.slides section')].find(x => !x.querySelector('section')
+                    && x.querySelector('h3') && x.querySelector('h3').textContent.includes(`question ${n} of`));
+                  const ix = Reveal.getIndices(s); Reveal.slide(ix.h, ix.v);
+                  const ol = s.querySelector('ol');
+                  const notes = s.querySelector('aside.notes');
+                  return {shown: s.innerText.replace(notes ? notes.innerText : '', ''), style: getComputedStyle(ol).listStyleType,
+                          items: ol.children.length, notes: notes ? notes.textContent : null};
+                }""", n)
+                assert q["question"] in seen["shown"] and seen["items"] == len(q["choices"])
+                assert seen["style"] == "upper-alpha"  # the notes name the answer by its letter
+                assert not any(e in seen["shown"] for e in q["explanations"]) and "Answer" not in seen["shown"]
+                if edition == "student":
+                    assert seen["notes"] is None
+                else:
+                    assert f"Answer: {letters[q['answer']]}." in seen["notes"] and q["explanations"][q["answer"]] in seen["notes"]
+            page.screenshot(path=str(SHOTS / f"deck-self-check-{edition}.png"))
+        finally:
+            ctx.close()
+
+
 def test_printing_a_deck_gives_one_page_per_slide_tagged_for_a_screen_reader(browser, decks, tmp_path):
     """Printed to PDF as Chromium prints it (tagged): one page a slide, and the deck's structure kept
     (headings in order, figures with their alt text, tables with header cells), with no error from

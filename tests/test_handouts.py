@@ -308,6 +308,16 @@ def test_teacher_key_holds_timing_notes_solutions_and_links_from_the_index(built
     assert _soup(built / "index.html").find("a", href="key/index.html") is not None
 
 
+def test_lesson_plans_link_only_pages_of_the_build_and_name_lessons_by_title(built):
+    for plan in sorted((built / "plan").glob("*.html")):
+        soup = _soup(plan)
+        local = [a["href"] for a in soup.find_all("a", href=True) if not a["href"].startswith("https://")]
+        assert f"../slides/teacher/{plan.stem}.html" in local, plan.name  # the teacher deck of the lesson
+        assert all((plan.parent / h).resolve().is_file() for h in local), (plan.name, local)
+    before = _soup(built / "plan" / "02_beta.html").find("strong", string="Before it:").parent
+    assert before.cite.get_text() == "Alpha: a fixture lesson" and "01_alpha" not in before.get_text()
+
+
 def test_teacher_key_gives_every_quiz_answer_with_its_reason():
     from summit_lessons.publish.key import key_page, lesson_key
     from summit_lessons.lessons import notebook_paths

@@ -5,6 +5,7 @@ Chromium (tests/test_browser_slides.py)."""
 from __future__ import annotations
 
 import copy
+import re
 import json
 from pathlib import Path
 
@@ -144,3 +145,44 @@ def test_every_deck_slide_closes_the_html_it_opens(path):
         deck = deck_notebook(nbformat.read(path, as_version=4), edition)
         bad = [c.id for c in deck.cells if c.cell_type == "markdown" and _open_html(c.source) != 0]
         assert bad == [], f"{path.name} ({edition}): unbalanced HTML in {bad}"
+
+
+@pytest.mark.parametrize("path", [p for p in PATHS if (Path(slides.__file__).parents[1] / "quiz_data" / f"{p.stem}.json").is_file()],
+                         ids=lambda p: p.stem)
+def test_deck_shows_the_self_check_questions_and_only_the_teacher_notes_answer_them(lessons, path):
+    from summit_lessons.quizzes import questions
+
+    asked = questions(path.stem)
+    letters = "ABCDEFGH"
+    for edition in ("student", "teacher"):
+        deck = slides.deck_notebook(lessons[path.stem], edition)
+        shown = [c for c in deck.cells if c.cell_type == "markdown" and _kind(c) in VISIBLE]
+        notes = " ".join(c.source for c in deck.cells if _kind(c) == "notes")
+        check = next(i for i, c in enumerate(shown) if c.source.startswith("## Self-check"))
+        for n, q in enumerate(asked, 1):
+            slide = next(c for c in shown[check:] if f"question {n} of {len(asked)}" in c.source)
+            assert _kind(slide) == "subslide" and q["question"].replace("'", "&#x27;").replace('"', "&quot;") in slide.source
+            assert slide.source.count("<li>") == len(q["choices"])
+            reason = q["explanations"][q["answer"]]
+            assert not any(e in c.source for c in shown for e in q["explanations"])  # no reason is projected
+            assert "Answer" not in slide.source
+            if edition == "teacher":
+                assert f"**Answer: {letters[q['answer']]}.**" in notes and reason in notes
+            else:
+                assert reason not in notes and not notes
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_speaker_notes_show_no_markdown_heading_marks(lessons, path):
+    notes = [c.source for c in slides.deck_notebook(lessons[path.stem], "teacher").cells
+             if _kind(c) == "notes" and c.cell_type == "markdown"]
+    assert notes
+    for text in notes:
+        assert not re.search(r"(^|\*\* )#{1,6} ", text, re.M), text[:120]
+
+
+def test_a_notes_heading_becomes_a_bold_lead_after_the_box_label():
+    assert slides._notes_markdown("### The three contradictions\n\nText.", "Solution") == (
+        "**Solution: The three contradictions**\n\nText.")
+    assert slides._notes_markdown("Timing: 5 min.\n\n#### Later\n\nMore.", "Instructor note") == (
+        "**Instructor note.** Timing: 5 min.\n\n**Later**\n\nMore.")

@@ -11,7 +11,8 @@ The rules, in order (one idea per slide; an exercise on its own slide):
 
 - ``instructor`` and ``solution`` cells are speaker **notes**: the teacher edition keeps them as
   speaker notes, the student edition has no such cell (:func:`summit_lessons.publish.editions.make_edition`);
-- ``quiz`` cells are **skipped** (each student does the self-check in the notebook);
+- ``quiz`` cells are **skipped** (each student does the self-check in the notebook); a deck shows the
+  questions in their place, one slide each, without answers (the teacher deck's notes have them);
 - an ``exercise`` starts a **slide**; its ``hint`` and ``check`` cells stay on it (``-``);
 - a markdown cell opening with ``#`` or ``##`` starts a **slide**, one with ``###`` a **subslide**,
   any other markdown cell (a labelled Fact, Analysis, …) a subslide of its own;
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 __all__ = ["SLIDE_TYPES", "OVERRIDES", "slide_type", "annotate_notebook", "annotate", "slide_counts",
-           "deck_notebook", "export_deck", "write_decks", "DeckError", "main"]
+           "deck_notebook", "self_check_cells", "export_deck", "write_decks", "DeckError", "main"]
 
 #: The values Jupyter's slideshow metadata allows.
 SLIDE_TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
@@ -241,9 +242,13 @@ def deck_notebook(nb: Any, edition: str) -> Any:
         if {"solution", "instructor"} & _tags(cell):
             cell.metadata["slideshow"] = {**cell.metadata["slideshow"], "slide_type": "notes"}
     prepared = edition_notebook(nb, edition, show_code=False)
+    slug = nb.metadata.get("summit_lessons", {}).get("slug", "")
     cells = []
     for cell in prepared.cells:
         kind = cell.metadata.get("slideshow", {}).get("slide_type")
+        if "quiz" in _tags(cell):  # the widget is skipped: the questions, as text, take its place
+            cells.extend(self_check_cells(_quiz_slug(cell, slug), edition))
+            continue
         if cell.cell_type == "code":
             cell.metadata.setdefault("transient", {})["remove_source"] = True
             for out in cell.get("outputs", []):  # on a projected slide, answers stay folded until opened
@@ -257,8 +262,7 @@ def deck_notebook(nb: Any, edition: str) -> Any:
                 cell.source = unfold(cell.source)
                 # The page's box label took the cell's bold lead; the speaker view has no box.
                 label = (cell.metadata.get("sl_box") or {}).get("label", "").replace(" (teacher edition only)", "")
-                if label:
-                    cell.source = f"**{label}.** {cell.source.lstrip()}"
+                cell.source = _notes_markdown(cell.source, label)
             cells.append(cell)
             continue
         if cell.cell_type == "markdown" and kind not in ("skip", None):
@@ -276,6 +280,61 @@ def deck_notebook(nb: Any, edition: str) -> Any:
         cells.append(cell)
     prepared.cells = cells
     return prepared
+
+
+_QUIZ_CALL = re.compile(r"""lesson_quiz\(\s*["']([\w-]+)["']""")
+_NOTE_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
+
+
+def _quiz_slug(cell: Any, default: str) -> str:
+    m = _QUIZ_CALL.search(_source(cell))
+    return m.group(1) if m else default
+
+
+def _notes_markdown(source: str, label: str = "") -> str:
+    """A notes cell as the speaker view shows it: its headings as bold lines (a notes pane has no
+    outline), its box label as a bold lead, joined to a heading that opens the cell."""
+    source = source.strip()
+    first = _NOTE_HEADING.match(source)
+    if label and first and first.start() == 0:
+        source = f"**{label}: {first.group(1)}**" + source[first.end():]
+    elif label:
+        source = f"**{label}.** {source}"
+    return _NOTE_HEADING.sub(lambda m: f"**{m.group(1)}**", source)
+
+
+def self_check_cells(slug: str, edition: str) -> list[Any]:
+    """The self-check in a deck: one slide per question with its lettered choices, never its answer;
+    in the teacher deck each question's answer and reason go into the speaker notes under it."""
+    import html
+
+    import nbformat
+
+    from ..grading import questions
+
+    try:
+        found = questions(slug)
+    except FileNotFoundError:
+        return []
+    letters = "ABCDEFGH"
+    cells = []
+    for n, q in enumerate(found, 1):
+        choices = "".join(f"<li>{html.escape(c)}</li>" for c in q["choices"])
+        cell = nbformat.v4.new_markdown_cell(
+            f"### Self-check: question {n} of {len(found)}\n\n<p>{html.escape(q['question'])}</p>\n"
+            f'<ol type="A" class="sl-deck-choices">{choices}</ol>')
+        cell.id = f"self-check-{n}"
+        cell.metadata = {"slideshow": {"slide_type": "subslide"}}
+        cells.append(cell)
+        if edition == "teacher":
+            right = q["answer"]
+            choice = q["choices"][right].strip()
+            choice += "" if choice[-1:] in ".?!" else "."
+            note = nbformat.v4.new_markdown_cell(f"**Answer: {letters[right]}.** {choice} {q['explanations'][right]}")
+            note.id = f"self-check-{n}-answer"
+            note.metadata = {"slideshow": {"slide_type": "notes"}}
+            cells.append(note)
+    return cells
 
 
 def _exporter() -> Any:
