@@ -81,6 +81,9 @@ def test_site_holds_lessons_pinned_pyodide_and_no_pypi(site: Path):
         assert _sha256(site / "static" / "pyodide" / entry["file_name"]) == entry["sha256"], entry["name"]
     assert {"pandas", "matplotlib", "ipywidgets", "summit-lessons"} <= set(lock["packages"])
     assert "scipy" not in lock["packages"]  # only what the lessons import
+    # Left out (site-lock.json's "_leave_out" says why), and no package of the lock depends on it.
+    assert "fonttools" not in lock["packages"]
+    assert {d for e in lock["packages"].values() for d in e["depends"]} <= set(lock["packages"])
     student = sorted(p.name for p in (site / "files").glob("*.ipynb"))
     assert student == [f"{n}.ipynb" for n in LESSONS]
     nb = json.loads((site / "files" / "02_summit_day.ipynb").read_text(encoding="utf-8"))
@@ -91,6 +94,7 @@ def test_site_holds_lessons_pinned_pyodide_and_no_pypi(site: Path):
                       'quizzes.answer_check("02_summit_day", "talks-length")']  # the student edition keeps its checks
     index = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="lab/index.html?path=02_summit_day.ipynb"' in index
+    assert 'href="slides/02_summit_day.html"' in index  # the lesson's deck (tests/test_lite_decks.py)
     assert "File → Download" in index and "file://" in index
     # Each lesson is dated by its content, not by the build's fixed time.
     listing = json.loads((site / "api" / "contents" / "all.json").read_text(encoding="utf-8"))["content"]
