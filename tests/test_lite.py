@@ -81,6 +81,11 @@ def test_site_holds_lessons_pinned_pyodide_and_no_pypi(site: Path):
         assert _sha256(site / "static" / "pyodide" / entry["file_name"]) == entry["sha256"], entry["name"]
     assert {"pandas", "matplotlib", "ipywidgets", "summit-lessons"} <= set(lock["packages"])
     assert "scipy" not in lock["packages"]  # only what the lessons import
+    # Left out (site-lock.json's "_leave_out" says why), and no package of the lock depends on it.
+    assert "fonttools" not in lock["packages"]
+    from summit_lessons.publish.pins import _norm
+
+    assert {_norm(d) for e in lock["packages"].values() for d in e["depends"]} <= {_norm(k) for k in lock["packages"]}
     student = sorted(p.name for p in (site / "files").glob("*.ipynb"))
     assert student == [f"{n}.ipynb" for n in LESSONS]
     nb = json.loads((site / "files" / "02_summit_day.ipynb").read_text(encoding="utf-8"))
@@ -91,6 +96,7 @@ def test_site_holds_lessons_pinned_pyodide_and_no_pypi(site: Path):
                       'quizzes.answer_check("02_summit_day", "talks-length")']  # the student edition keeps its checks
     index = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="lab/index.html?path=02_summit_day.ipynb"' in index
+    assert 'href="slides/02_summit_day.html"' in index  # the lesson's deck (tests/test_lite_decks.py)
     assert "File → Download" in index and "file://" in index
     # Each lesson is dated by its content, not by the build's fixed time.
     listing = json.loads((site / "api" / "contents" / "all.json").read_text(encoding="utf-8"))["content"]
@@ -185,7 +191,7 @@ def test_landing_page_opens_the_lesson_map_and_warns_about_file_urls(browser, se
     assert v.page.locator("table caption").inner_text().startswith("The 6 lessons")
     assert not v.page.locator("#sl-file-warning").is_visible()
     v.page.screenshot(path=str(SHOTS / "lite-landing.png"), full_page=True)
-    v.page.get_by_role("link", name="The summit day: 15 August 2025 in Anchorage").click()
+    v.page.get_by_role("link", name="The summit day: 15 August 2025 in Anchorage", exact=True).click()
     v.page.wait_for_url("**/lab/index.html?path=02_summit_day.ipynb*")
     v.page.locator(".jp-Notebook").first.wait_for(timeout=180_000)
     # The landing page says the word "Idle" shows in the status bar at the bottom: it does.

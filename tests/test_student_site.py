@@ -53,6 +53,9 @@ def test_no_file_of_the_student_site_holds_solution_text(student_site, needles):
     assert scan.archives >= 30 and scan.files >= 5000
     assert any(n.startswith("static/pyodide/summit_lessons-") and n.endswith("notebooks/05_two_accounts.ipynb")
                for n in scan.names)
+    # the slide decks and their reveal.js too
+    assert {f"slides/{p.stem}.html" for p in (student_site / "files").glob("*.ipynb")} <= set(scan.names)
+    assert "slides/assets/reveal.js" in scan.names
     assert scan.hits == []
     lesson = json.loads(_package_wheel(student_site).read("summit_lessons/notebooks/05_two_accounts.ipynb"))
     assert lesson["metadata"]["summit_lessons"]["edition"] == "student"

@@ -106,18 +106,19 @@ def lesson_metas(paths: Iterable[str | Path] | None = None) -> list[dict[str, An
 
 def lesson_map_html(folder: str | Path | None = None, link_suffix: str | None = ".ipynb", *,
                     metas: list[dict[str, Any]] | None = None, handouts: Sequence[tuple[str, str]] = (),
-                    caption: str | None = None) -> str:
+                    caption: str | None = None, handouts_heading: str = "Handouts") -> str:
     """The lesson map as an accessible HTML table, with minutes, objectives and totals.
 
     Each title links to ``file_stem + link_suffix`` (no link when ``link_suffix`` is None);
-    ``handouts`` adds a column of links, one per ``(folder, label)``, to ``folder/file_stem.html``.
+    ``handouts`` adds a column (headed ``handouts_heading``) of links, one per ``(folder, label)``,
+    to ``folder/file_stem.html``.
     """
     metas = lesson_metas(notebook_paths(folder)) if metas is None else metas
     caption = caption or f"Lesson map: the {len(metas)} lessons in reading order"
-    cols = ["#", "Lesson"] + (["Handouts"] if handouts else []) + ["Teaching (min)", "Exercises (min)",
+    cols = ["#", "Lesson"] + ([handouts_heading] if handouts else []) + ["Teaching (min)", "Exercises (min)",
                                                                   "Learners will be able to…"]
     head = (f'<table class="sl-lesson-map"><caption>{html.escape(caption)}</caption><thead><tr>'
-            + "".join(f'<th scope="col">{c}</th>' for c in cols) + "</tr></thead><tbody>")
+            + "".join(f'<th scope="col">{html.escape(c)}</th>' for c in cols) + "</tr></thead><tbody>")
     body = []
     for m in metas:
         title = html.escape(m["title"])

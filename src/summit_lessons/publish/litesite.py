@@ -10,7 +10,9 @@ pinned with its sha256 in ``deploy/jupyterlite/site-lock.json`` and checked befo
 - pure-Python wheels from PyPI (ipywidgets, comm, …), the kernel's own wheels (piplite,
   ipykernel, pyodide_kernel) and this package's own wheel, added to the lock so that
   ``loadPyodide`` fetches them all in parallel while the interpreter boots;
-- matplotlib's font cache, built by this Pyodide in Node at build time (:mod:`litefonts`).
+- matplotlib's font cache, built by this Pyodide in Node at build time (:mod:`litefonts`);
+- the lessons' reveal.js decks in ``slides/`` (:func:`sitepages.write_slides`), reveal.js from the
+  npm tarball the handouts' decks use.
 
 The notebooks are the student (or teacher) edition made by :func:`editions.make_edition`.
 ``jupyter lite build`` runs from a separate tool environment (``.venv-lite``, made by
@@ -35,7 +37,7 @@ from typing import Any, Iterable
 
 from ..locations import package_dir
 from .pins import SiteError, SiteRefused, _check, _fetch_npm, _fetch_pypi, _norm, _sha256
-from .sitepages import SERVE_PY, _date_lessons, landing_page
+from .sitepages import SERVE_PY, _date_lessons, landing_page, write_slides
 from .sitereadme import site_readme
 
 __all__ = ["SiteError", "SiteReport", "build_site", "write_zip", "source_root", "LITE_DIR"]
@@ -180,6 +182,10 @@ def _pyodide_folder(spec: dict[str, Any], cache: Path, tools: Path, stage: Path,
         for name in spec["pyodide"]["core"]:
             (stage / name).write_bytes(tar.extractfile(f"package/{name}").read())  # type: ignore[union-attr]
     packages: dict[str, Any] = dict(official["packages"])
+    # Left out though a package depends on them: the lock's "_leave_out" says why for each.
+    gone = {_norm(n) for n in spec.get("leave_out", [])}
+    packages = {k: {**v, "depends": [d for d in v["depends"] if _norm(d) not in gone]}
+                for k, v in packages.items() if _norm(k) not in gone}
 
     # Pure wheels from PyPI, from the kernel, and this package: added to (or replacing in) the lock.
     extra: list[Path] = []
@@ -380,6 +386,7 @@ def build_site(out: str | os.PathLike[str] = "build/site", edition: str = "stude
         for stray in (".jupyterlite.doit.db",):
             (built / stray).unlink(missing_ok=True)
         _trim_app(built)
+        write_slides(built, edition, cache_dir, report.downloaded)
         (built / "index.html").write_text(landing_page(metas, edition), encoding="utf-8")
         _date_lessons(built / "api" / "contents" / "all.json", metas)
         (built / "serve.py").write_text(SERVE_PY, encoding="utf-8")
@@ -430,13 +437,15 @@ def write_zip(site: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Pat
 
 
 def sizes(site: str | os.PathLike[str]) -> dict[str, int]:
-    """Bytes per part of a built site: Pyodide core, Python packages, JupyterLite app, lessons, total."""
+    """Bytes per part of a built site: Pyodide core, Python packages, JupyterLite app, lessons, slides, total."""
     site = Path(site)
-    parts = {"pyodide core": 0, "python packages": 0, "jupyterlite app": 0, "lessons": 0}
+    parts = {"pyodide core": 0, "python packages": 0, "jupyterlite app": 0, "lessons": 0, "slides": 0}
     for p in _files(site):
         rel = p.relative_to(site).as_posix()
         if rel.startswith("static/pyodide/"):
             key = "python packages" if p.suffix in (".whl", ".zip") and p.name != "python_stdlib.zip" else "pyodide core"
+        elif rel.startswith("slides/"):
+            key = "slides"
         elif rel.startswith("files/") or rel.endswith(".ipynb") or rel.startswith("api/"):
             key = "lessons"
         else:

@@ -1,13 +1,26 @@
 """The pages of the JupyterLite site that are not notebooks: the landing page (the lesson map and
-the first steps) and ``serve.py``, which serves the folder so a browser can run the lessons.
+the first steps), the lessons' slide decks (``slides/``) and ``serve.py``, which serves the folder
+so a browser can run the lessons.
+
+**Why decks, not live slides.** JupyterLab's live slides (jupyterlab-rise 0.43.1) open a notebook at
+``<base url>rise/<path>`` (``packages/lab/src/preview.ts``, ``getRiseUrl``), a page that RISE's
+Jupyter *server* extension renders (``jupyterlab_rise/app.py``: ``RiseHandler``, a
+``jupyter_server`` handler added as ``/rise{path_regex}``). A JupyterLite site is static files with
+no server, so that address does not exist there. The site ships the lessons' reveal.js decks instead,
+made by :func:`summit_lessons.publish.slides.write_decks` as the handouts' decks are.
 """
 from __future__ import annotations
 
 import html
 import json
 import urllib.parse
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
+
+#: The site's folder of slide decks: ``slides/NN_name.html``, reveal.js and styles in ``slides/assets/``.
+SLIDES = "slides"
 
 
 def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
@@ -15,7 +28,8 @@ def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
     then the lesson map, each lesson opening in JupyterLab inside the site."""
     from ..lessons import lesson_map_html
 
-    table = lesson_map_html(metas=metas, link_suffix=None,
+    # A Slides column beside the lesson: the link names its lesson (visually hidden), so it reads on its own.
+    table = lesson_map_html(metas=metas, link_suffix=None, handouts=[(SLIDES, "Slides")], handouts_heading="Slides",
                             caption=f"The {len(metas)} lessons ({edition} edition): open one to run it")
     # Titles link into JupyterLab inside the site; the lesson map builder stays the package's one.
     for m in metas:
@@ -23,6 +37,8 @@ def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
         href = "lab/index.html?path=" + urllib.parse.quote(f'{m["file_stem"]}.ipynb')  # a URL, then an attribute
         link = f'<a href="{html.escape(href, quote=True)}">{title}</a>'
         table = table.replace(f'<th scope="row">{title}</th>', f'<th scope="row">{link}</th>', 1)
+    notes_line = (", <kbd>S</kbd> for the speaker view with your notes" if edition == "teacher"
+                  else " (these are the student edition's slides: no notes, no solutions)")
     first = metas[0] if metas else None
     first_href = "lab/index.html?path=" + urllib.parse.quote(f'{first["file_stem"]}.ipynb') if first else ""
     first_link = (f'<a href="{html.escape(first_href, quote=True)}">'
@@ -35,6 +51,8 @@ def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
            "table{border-collapse:collapse}th,td{border:1px solid #767676;padding:.4rem;text-align:left;"
            "vertical-align:top}caption{font-weight:bold;text-align:left;padding:.4rem 0}"
            "a{color:#0b57a4}.sl-warning{border:3px solid #b35900;padding:.5rem 1rem}"
+           ".sl-visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
+           "white-space:nowrap}"
            ".sl-warning strong{color:#7a3d00}.sl-steps{border:2px solid #0b57a4;padding:.4rem 1rem .4rem 2.2rem;"
            "margin:.6rem 0}.sl-steps li{margin:.25rem 0}kbd,.sl-ui{font-weight:bold}")
     return f"""<!DOCTYPE html>
@@ -75,10 +93,30 @@ another computer or browser starts from a fresh copy.</p>
 get a <code>.ipynb</code> file that opens in any Jupyter.</p>
 <h2 id="teachers">For teachers</h2>
 <p><a href="lab/index.html">Open the file list in JupyterLab</a> to see every notebook of the site.</p>
+<p id="slides">Each lesson's <strong>Slides</strong> link opens its slide show in the browser: <kbd>Space</kbd>
+or <kbd>→</kbd> for the next slide, <kbd>F</kbd> for full screen{notes_line}. The slides show the lesson's stored
+tables and figures; the explorers respond only in the notebook. Live slides (RISE) need a Jupyter server,
+which this site does not have.</p>
 </main>
 <script>if (location.protocol === "file:") document.getElementById("sl-file-warning").hidden = false;</script>
 </body></html>
 """
+
+
+def write_slides(site: Path, edition: str, cache: Path, log: list[str]) -> list[Path]:
+    """The edition's decks in ``site/slides/`` (reveal.js and styles once, in ``slides/assets/``);
+    the files written. The same decks as the handouts' (:func:`slides.write_decks`)."""
+    from ..lessons import notebook_paths
+    from .pins import SiteError
+    from .slides import DeckError, write_decks
+
+    with tempfile.TemporaryDirectory(prefix=".decks-", dir=site) as tmp:
+        try:
+            write_decks(Path(tmp), notebook_paths(), [edition], cache=cache, shared=True, log=log)
+        except DeckError as exc:
+            raise SiteError(str(exc)) from None
+        shutil.move(str(Path(tmp) / edition), str(site / SLIDES))
+    return sorted(p for p in (site / SLIDES).rglob("*") if p.is_file())
 
 
 def _date_lessons(listing: Path, metas: list[dict[str, Any]]) -> None:

@@ -21,6 +21,8 @@ _EDITION = {
 def site_readme(edition: str, size_mb: float | None = None) -> str:
     """The site's README.txt for ``edition`` (student or teacher); ``size_mb``: the site's size."""
     size = f"About {size_mb:.0f} MB" if size_mb else "The size of this folder"
+    slides = ("S opens the speaker view with the instructor notes" if edition == "teacher"
+              else "no notes and no solutions")
     return f"""The Anchorage summit lessons in the browser (JupyterLite)
 =========================================================
 
@@ -65,6 +67,9 @@ What a school needs
   or more to start Python, on a slow computer longer.
 - Saving work: changes are kept in the browser's own storage on that computer. To keep a notebook
   or hand it in, download it (File > Download): a .ipynb file that opens in any Jupyter.
+
+Slides: slides/NN_name.html, one slide show per lesson, linked from the lesson map
+({slides}). They need no Python, so they also open straight from the disk.
 
 Start page: index.html (the lesson map). Licences: the code is MIT, the lesson content CC BY-SA 4.0;
 the lesson map and each notebook credit their sources.

@@ -22,7 +22,9 @@ The rules, in order (one idea per slide; an exercise on its own slide):
 
 **Decks** (:func:`write_decks`) are built by nbconvert's slides exporter with the
 ``summit_slides`` template, from the edition notebooks (so a student deck has what the student
-edition has), reveal.js copied from the npm tarball pinned in ``deploy/slides/reveal-lock.json``.
+edition has), reveal.js copied from the npm tarball pinned in ``templates/summit_slides/reveal-lock.json``.
+Each deck is one self-contained file (the handouts' decks), or, with ``shared=True`` (the JupyterLite
+site's decks), reads reveal.js and the styles from one ``assets/`` folder beside the decks.
 """
 from __future__ import annotations
 
@@ -34,7 +36,8 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 __all__ = ["SLIDE_TYPES", "OVERRIDES", "slide_type", "annotate_notebook", "annotate", "slide_counts",
-           "deck_notebook", "self_check_cells", "export_deck", "write_decks", "DeckError", "main"]
+           "deck_notebook", "self_check_cells", "export_deck", "write_decks", "write_assets", "ASSETS",
+           "DeckError", "main"]
 
 #: The values Jupyter's slideshow metadata allows.
 SLIDE_TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
@@ -150,7 +153,7 @@ def _template_dir() -> Path:
     return package_dir() / "templates" / "summit_slides"
 
 
-def reveal_files(cache: Path | None = None) -> dict[str, str]:
+def reveal_files(cache: Path | None = None, log: list[str] | None = None) -> dict[str, str]:
     """reveal.js's files (text), from the npm tarball pinned in ``reveal-lock.json``, sha256-checked."""
     import hashlib
     import json
@@ -164,7 +167,7 @@ def reveal_files(cache: Path | None = None) -> dict[str, str]:
     from .pins import SiteError, _fetch_npm
 
     try:
-        tgz = _fetch_npm(lock, folder, "reveal-lock.json", [])
+        tgz = _fetch_npm(lock, folder, "reveal-lock.json", log if log is not None else [])
     except SiteError as exc:
         raise DeckError(f"{exc} (the slide decks need reveal.js; run once with a connection to the npm registry)") from None
     got = hashlib.sha256(tgz.read_bytes()).hexdigest()
@@ -348,14 +351,16 @@ def _exporter() -> Any:
     return exporter
 
 
-def export_deck(nb: Any, edition: str, reveal: dict[str, str], exporter: Any | None = None) -> str:
-    """One lesson's deck (a complete, self-contained HTML page) in the ``edition``."""
+def export_deck(nb: Any, edition: str, reveal: dict[str, str], exporter: Any | None = None,
+                assets: str | None = None) -> str:
+    """One lesson's deck (a complete HTML page) in the ``edition``: self-contained, or, when ``assets``
+    is a relative URL, reading :data:`ASSETS` from that folder (written by :func:`write_assets`)."""
     meta = nb.metadata.get("summit_lessons", {})
     prepared = deck_notebook(nb, edition)
     prepared.metadata.pop("widgets", None)
     folder = _template_dir()
     sl = {"title": meta.get("title", "Lesson"), "edition": edition, "edition_label": _LABELS[edition],
-          "notes": edition == "teacher",
+          "notes": edition == "teacher", "assets": assets,
           "reveal_js": reveal["reveal_js"], "reveal_css": reveal["reveal_css"], "notes_js": reveal["notes_js"],
           "theme_css": "", "deck_css": (folder / "deck.css").read_text(encoding="utf-8"),
           "deck_js": (folder / "deck.js").read_text(encoding="utf-8")}
@@ -365,24 +370,55 @@ def export_deck(nb: Any, edition: str, reveal: dict[str, str], exporter: Any | N
     return re.sub(r'href="(\d\d_[\w-]+)\.ipynb(#[^"]*)?"', lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
 
 
+#: The files a deck with shared assets reads from its ``assets/`` folder (notes.js: teacher decks only).
+ASSETS = ("reveal.css", "lab.css", "deck.css", "reveal.js", "notes.js", "deck.js", "LICENSE-reveal.js.txt")
+
+
+def write_assets(folder: Path, edition: str, reveal: dict[str, str], exporter: Any) -> list[Path]:
+    """The files of :data:`ASSETS` in ``folder``, the same bytes an inlined deck holds; no notes
+    plugin for a student edition (its decks have no notes)."""
+    env = exporter.environment  # JupyterLab's styles, as nbconvert's include_css reads them
+    lab = "".join(env.loader.get_source(env, name)[0] for name in ("static/index.css", "static/theme-light.css"))
+    template = _template_dir()
+    texts = {"reveal.css": reveal["reveal_css"], "lab.css": lab,
+             "deck.css": (template / "deck.css").read_text(encoding="utf-8"),
+             "reveal.js": reveal["reveal_js"], "notes.js": reveal["notes_js"],
+             "deck.js": (template / "deck.js").read_text(encoding="utf-8"),
+             "LICENSE-reveal.js.txt": reveal["license"]}
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in ASSETS:
+        if name == "notes.js" and edition != "teacher":
+            continue
+        (folder / name).write_text(texts[name], encoding="utf-8")
+        written.append(folder / name)
+    return written
+
+
 def write_decks(folder: Path, notebooks: Iterable[Path], editions: Iterable[str], *,
-                cache: Path | None = None) -> list[Path]:
+                cache: Path | None = None, shared: bool = False, log: list[str] | None = None) -> list[Path]:
     """Write ``folder/<edition>/NN_name.html`` for every lesson and edition; the files written.
 
+    With ``shared``, the decks of an edition read reveal.js and the styles from
+    ``folder/<edition>/assets/`` (written too), one copy instead of one per deck.
     The notebooks are read as committed (executed; strict nbval keeps their outputs current), as
-    the teacher's key does: nothing is executed here.
+    the teacher's key does: nothing is executed here. ``log`` gets the names of files downloaded.
     """
     import nbformat
 
-    reveal = reveal_files(cache)
+    reveal = reveal_files(cache, log)
     exporter = _exporter()
     written = []
+    notebooks = list(notebooks)
     for edition in editions:
         (folder / edition).mkdir(parents=True, exist_ok=True)
+        if shared:
+            written += write_assets(folder / edition / "assets", edition, reveal, exporter)
         for path in notebooks:
             nb = nbformat.read(path, as_version=4)
             target = folder / edition / f"{Path(path).stem}.html"
-            target.write_text(export_deck(nb, edition, reveal, exporter), encoding="utf-8")
+            target.write_text(export_deck(nb, edition, reveal, exporter, "assets" if shared else None),
+                              encoding="utf-8")
             written.append(target)
     return written
 
