@@ -218,6 +218,8 @@ def lab(tmp_path_factory):
 
 
 def test_widgets_work_in_jupyterlab(browser, lab):
+    from playwright.sync_api import expect
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")  # a date box would read 08/15/2025
     page = ctx.new_page()
@@ -234,12 +236,21 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         page.wait_for_function("document.querySelectorAll('.sl-timeline-explorer').length === 0", timeout=10_000)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
+        # Wait for the whole run: while it runs, JupyterLab follows the running cell and takes cells
+        # out of view off the page (its windowed notebook), so the explorer would read as empty.
+        page.wait_for_function(
+            "(() => { const nb = window.jupyterapp.shell.currentWidget;"
+            " return nb.sessionContext.session.kernel.status === 'idle' && nb.content.widgets.every("
+            "c => c.model.type !== 'code' || c.model.executionCount !== null); })()", timeout=180_000)
         explorer = page.locator(".sl-timeline-explorer").first
-        explorer.wait_for(timeout=90_000)
-        explorer.scroll_into_view_if_needed()
+        explorer.wait_for(timeout=30_000)
         status = explorer.locator(".sl-status")
+        explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
         # The box appears before its contents: wait for the first status line and the table rows.
-        page.wait_for_function("el => el.innerText.includes('Showing')", arg=status.element_handle(), timeout=30_000)
+        # The text as drawn (innerText), looked up afresh on each poll: JupyterLab skips drawing cells
+        # out of view (content-visibility), and their innerText reads empty until they are drawn again.
+        page.wait_for_function("document.querySelector('.sl-timeline-explorer .sl-status').innerText.includes('Showing')",
+                               timeout=30_000)
         explorer.locator("table tbody tr").first.wait_for(timeout=30_000)
         before_status = status.inner_text()
         before_rows = explorer.locator("table tbody tr").count()
@@ -250,12 +261,10 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         assert "(phase: summit day)" in before_status  # the lesson opens the explorer on the summit day
         # Phases are checkboxes: untick summit-day, tick pre-summit (plain clicks, no modifier key).
         explorer.get_by_role("checkbox", name="summit-day").uncheck()
-        page.wait_for_function("([el, old]) => el.innerText !== old",
-                               arg=[status.element_handle(), before_status], timeout=10_000)
+        expect(status).not_to_have_text(before_status, timeout=10_000)
         before_status = status.inner_text()
         explorer.get_by_role("checkbox", name="pre-summit").check()
-        page.wait_for_function("([el, old]) => el.innerText !== old",
-                               arg=[status.element_handle(), before_status], timeout=10_000)
+        expect(status).not_to_have_text(before_status, timeout=10_000)
         assert "(phase: pre-summit)" in status.inner_text()
         after_rows = explorer.locator("table tbody tr").count()
         assert 0 < after_rows != before_rows
@@ -270,8 +279,7 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         assert "15 Aug 2025" in start.evaluate("s => Array.from(s.options).map(o => o.text.replace(/\\u00a0/g, ' '))")
         before_status = status.inner_text()
         start.select_option(label="8\u00a0Aug\u00a02025")
-        page.wait_for_function("([el, old]) => el.innerText !== old",
-                               arg=[status.element_handle(), before_status], timeout=10_000)
+        expect(status).not_to_have_text(before_status, timeout=10_000)
         assert "(phase: pre-summit; from 8 Aug 2025)" in status.inner_text()
         cells = explorer.locator("table tbody tr").all_inner_texts()
         assert cells and not any(re.search(r"(?<!\d)7 Aug 2025", c) for c in cells)  # the day before is gone
@@ -281,8 +289,7 @@ def test_widgets_work_in_jupyterlab(browser, lab):
         quiz.locator("input[type=radio]").first.check()
         quiz.get_by_role("button", name="Check").click()
         feedback = quiz.locator(".sl-feedback")
-        page.wait_for_function("el => /Correct|Not quite/.test(el.innerText)", arg=feedback.element_handle(),
-                               timeout=10_000)
+        expect(feedback).to_contain_text(re.compile("Correct|Not quite"), timeout=10_000)
         assert feedback.inner_text().split(":")[0] in ("Correct", "Not quite")
         quiz.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(SHOTS / "lab-quiz-feedback.png"))
