@@ -185,3 +185,23 @@ def test_open_questions_and_closing_tasks_have_a_rubric_for_the_teacher_only(les
     assert not any("**Rubric.**" in c.source for c in student.cells)
     teacher = make_edition(nb, "teacher")
     assert sum("**Rubric.**" in c.source for c in teacher.cells) == sum("**Rubric.**" in c.source for c in nb.cells)
+
+
+def test_copying_the_student_wheels_notebooks_gives_the_same_bytes_as_making_the_edition(tmp_path):
+    """The hub's student servers copy notebooks that are already the student edition (the student
+    wheel's); they are copied as they are, and the copy must be what make_edition would write."""
+    made = tmp_path / "student-wheel-notebooks"
+    made.mkdir()
+    for p in PATHS:
+        student = make_edition(nbformat.read(p, as_version=4), "student")
+        (made / p.name).write_text(nbformat.writes(student) + "\n", encoding="utf-8")
+    report = copy_edition(tmp_path / "home", "student", notebooks=sorted(made.glob("*.ipynb")))
+    assert report.written == [p.name for p in PATHS]
+    for p in PATHS:
+        copied = (tmp_path / "home" / p.name).read_bytes()
+        assert copied == (made / p.name).read_bytes()
+        assert b'"solution"' not in copied
+    # A teacher's notebook still goes through the edition function: its solutions do not reach a student.
+    teacher = copy_edition(tmp_path / "other", "student", notebooks=PATHS[:3])
+    assert teacher.written and all(b'"solution"' not in (tmp_path / "other" / n).read_bytes() for n in teacher.written)
+    assert any(b'"solution"' in p.read_bytes() for p in PATHS[:3])

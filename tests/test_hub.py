@@ -175,6 +175,12 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
         except OSError:
             pass
 report["proc_text"] = "\n".join(seen)
+report["path"] = os.environ.get("PATH", "")
+try:  # the server's own PATH (the kernel's parent, the same account)
+    with open("/proc/%d/environ" % os.getppid(), "rb") as f:
+        report["server_path"] = dict(v.split("=", 1) for v in f.read().decode().split("\0") if "=" in v).get("PATH")
+except OSError:
+    report["server_path"] = None
 if ARGS["needles"]:
     import summit_lessons
     # sent as hex: the probe's own source lands in the kernel's history file in the home
@@ -248,6 +254,10 @@ def test_a_student_kernel_runs_unprivileged_and_reaches_nothing_of_others(classr
     report = _probe(client, STUDENTS[0], read=targets.values(), listing=[state / "home", state / "hub", other_home],
                     write=writable)
     assert report["euid"] != 0 and report["uid"] != 0
+    # The server runs with its environment's commands only (no node: JupyterLab asks it nothing at
+    # start); the student's kernel has the system's commands back.
+    assert report["server_path"] == str(state / "envs" / "student" / "bin")
+    assert "/usr/bin" in report["path"].split(":") and report["path"].startswith(report["server_path"] + ":")
     assert report["home"] == str(state / "home" / (PREFIX + STUDENTS[0]))
     assert report["prefix"] == str(state / "envs" / "student")
     readable = [what for what, path in targets.items() if report["read"][str(path)]]
@@ -277,6 +287,10 @@ def test_the_teacher_runs_unprivileged_with_the_solutions(classroom):
                                            *_private_paths(hub).values()],
                     needles=_solution_needles())
     assert report["euid"] != 0 and report["uid"] != 0
+    # The server runs with its environment's commands only (no node: JupyterLab asks it nothing at
+    # start); the student's kernel has the system's commands back.
+    assert report["server_path"] == str(state / "envs" / "student" / "bin")
+    assert "/usr/bin" in report["path"].split(":") and report["path"].startswith(report["server_path"] + ":")
     assert report["prefix"] == str(state / "envs" / "teacher")
     assert report["read"][str(teacher_files["teacher's copy"])] and report["read"][str(teacher_files["teacher environment"])]
     assert not report["read"][str(state / "home" / (PREFIX + STUDENTS[0]) / LESSON)], "a teacher read a student's home"

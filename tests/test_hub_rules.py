@@ -200,3 +200,23 @@ def test_a_state_folder_users_could_not_reach_is_refused_in_one_line(tmp_path):
     link.symlink_to(tmp_path)
     with pytest.raises(SetupError, match="not a link"):
         prepare(link, 0)
+
+
+def test_a_server_port_is_outside_the_kernels_range_and_never_one_taken_or_listened_on(monkeypatch):
+    """Servers took ports from the kernels' ephemeral range, where a kernel could take one between
+    its choice and the server's bind: one 30-student run in two lost a student."""
+    import random
+    import socket
+
+    from summit_lessons.classroom.hubspawner import SERVER_PORTS, free_server_port
+
+    low, high = (int(x) for x in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    assert SERVER_PORTS.stop <= low  # no kernel is given one of these by the system
+    # The first choices fall on a port already handed out and on one another program listens on.
+    listened = SERVER_PORTS.start + 7
+    with socket.socket() as other:
+        other.bind(("", listened))
+        other.listen()
+        choices = iter([SERVER_PORTS.start, listened, SERVER_PORTS.start + 9])
+        monkeypatch.setattr(random, "choice", lambda seq: next(choices))
+        assert free_server_port({SERVER_PORTS.start}) == SERVER_PORTS.start + 9

@@ -110,3 +110,50 @@ def test_a_folder_students_cannot_pass_through_is_named(tmp_path):
     private.chmod(0o755)
     tmp_path.chmod(0o755)
     assert closed_ancestor(private / "inside" / "student-env") in (None, *tmp_path.parents)
+
+
+def test_the_kernels_get_the_system_folders_back_while_the_server_has_only_its_own(env):
+    """The server runs with the environment's bin alone (no node, so JupyterLab asks no yarn config);
+    code a learner runs in a kernel still finds the system's commands."""
+    from summit_lessons.classroom.hubenv import SYSTEM_PATH, server_path
+
+    spec = json.loads((env / "share" / "jupyter" / "kernels" / "python3" / "kernel.json").read_text(encoding="utf-8"))
+    assert spec["env"]["PATH"] == f"{env / 'bin'}:{SYSTEM_PATH}"
+    assert server_path(env) == str(env / "bin")
+    # JupyterLab, imported with the server's PATH, starts no process: with node reachable it would
+    # run `node yarn.js config` to read a package registry (0.4 CPU-s per server start).
+    code = ("import json, subprocess\n"
+            "started = []\n"
+            "real = subprocess.Popen.__init__\n"
+            "def spy(self, args, *a, **k):\n"
+            "    started.append([str(x) for x in (args if isinstance(args, (list, tuple)) else [args])])\n"
+            "    return real(self, args, *a, **k)\n"
+            "subprocess.Popen.__init__ = spy\n"
+            "import jupyterlab.labapp\n"
+            "print(json.dumps(started))\n")
+    run = subprocess.run([str(env / "bin" / "python"), "-c", code], capture_output=True, text=True,
+                         env={"PATH": server_path(env), "HOME": str(env.parent)})
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_kernel_spec_is_written_anew_so_a_hard_linked_copy_is_left_alone(tmp_path):
+    """uv hard-links installed files from its cache: editing kernel.json in place would change every
+    environment on the machine (it happened: a local kernel got a hub's PATH)."""
+    import os
+
+    from summit_lessons.classroom.hubenv import set_kernel_path
+
+    spec = tmp_path / "env" / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
+    spec.parent.mkdir(parents=True)
+    original = '{"argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]}\n'
+    cache = tmp_path / "cache-kernel.json"
+    cache.write_text(original, encoding="utf-8")
+    os.link(cache, spec)
+    set_kernel_path(tmp_path / "env")
+    assert cache.read_text(encoding="utf-8") == original
+    assert json.loads(spec.read_text(encoding="utf-8"))["env"]["PATH"].startswith(str(tmp_path / "env" / "bin") + ":")
+    assert json.loads(spec.read_text(encoding="utf-8"))["argv"][0] == "python"
+    (spec.parent / "kernel.json").unlink()
+    with pytest.raises(HubEnvError, match="kernel.json"):
+        set_kernel_path(tmp_path / "env")

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from ..publish.wheel import WheelError, build_wheel, checkout_root
 
-__all__ = ["HubEnvError", "EXCLUDED", "DISABLED_EXTENSIONS", "SERVER_CONFIG", "build_student_env",
-           "closed_ancestor", "student_python"]
+__all__ = ["HubEnvError", "EXCLUDED", "DISABLED_EXTENSIONS", "SERVER_CONFIG", "SYSTEM_PATH", "build_student_env",
+           "closed_ancestor", "server_path", "set_kernel_path", "student_python"]
 
 #: Packages kept out of the student environment, with the reason.
 EXCLUDED = {"rfc3987-syntax": "jsonschema's optional iri-format check; its grammar costs ~0.9 s per server start"}
@@ -50,11 +50,41 @@ SERVER_CONFIG = {
 }
 #: Sorted after every package's own file in the folder, so its settings win.
 CONFIG_NAME = "zz-summit-lessons-student.json"
+#: The system's command folders, which a learner's kernel has on its PATH (for ``!ls`` and the like).
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 KEY_FILE = ".summit-lessons-student-env"
 
 
 class HubEnvError(RuntimeError):
     """The environment cannot be built; one line saying why."""
+
+
+def server_path(env: str | os.PathLike[str]) -> str:
+    """The PATH of a single-user server running ``env``: the environment's own commands only.
+
+    JupyterLab asks ``node yarn.js config`` for a package registry as it is imported, whenever
+    ``node`` is on PATH: 0.4 CPU-seconds at every server start, for a setting the classroom never
+    uses (its extension manager is read-only). Without the system folders there is no ``node``.
+    """
+    return str(Path(env) / "bin")
+
+
+def set_kernel_path(env: str | os.PathLike[str]) -> Path:
+    """Give the kernels of ``env`` the PATH a learner expects (the environment, then the system's).
+
+    The server itself runs with :func:`server_path`; the kernel spec's ``env`` adds the system's
+    folders back for the code a learner runs. The file is written anew, never edited in place:
+    an installer may have hard-linked it from its cache, shared with every other environment."""
+    spec = Path(env) / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
+    try:
+        data = json.loads(spec.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise HubEnvError(f"{spec}: cannot read the Python kernel's spec ({exc})") from None
+    data["env"] = {**data.get("env", {}), "PATH": f"{server_path(env)}:{SYSTEM_PATH}"}
+    tmp = spec.with_name(".kernel.json.tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, spec)  # a new file: the old one (and any hard link to it) is left as it was
+    return spec
 
 
 def student_python(path: str | os.PathLike[str]) -> Path:
@@ -71,7 +101,7 @@ def _installer() -> list[str] | None:
 def _key(wheel: Path, constraints: Path) -> str:
     h = hashlib.sha256()
     for part in (wheel.read_bytes(), constraints.read_bytes(), json.dumps(SERVER_CONFIG, sort_keys=True).encode(),
-                 json.dumps(EXCLUDED, sort_keys=True).encode(), sys.version.encode()):
+                 json.dumps(EXCLUDED, sort_keys=True).encode(), SYSTEM_PATH.encode(), sys.version.encode()):
         h.update(hashlib.sha256(part).digest())
     return h.hexdigest()
 
@@ -147,6 +177,7 @@ def _create(path: Path, wheel: Path, constraints: Path, tmp: Path) -> None:
             # pip cannot leave a dependency out: remove it after (its importer treats it as optional).
             _run([str(python), "-m", "pip", "uninstall", "--yes", "--quiet", *EXCLUDED, "pip"],
                  "removing the excluded packages")
+        set_kernel_path(path)
         conf = path / "etc" / "jupyter" / "jupyter_server_config.d"
         conf.mkdir(parents=True, exist_ok=True)
         (conf / CONFIG_NAME).write_text(json.dumps(SERVER_CONFIG, indent=2) + "\n", encoding="utf-8")

@@ -110,6 +110,7 @@ def build_env(dest: Path, edition: str, python: str, *, constraints: Path | None
     """A venv at ``dest`` holding the ``edition`` wheel with JupyterLab and jupyterhub-singleuser;
     True if it was (re)built, False if it was already up to date."""
     from ..publish.wheel import build_wheel
+    from .hubenv import HubEnvError, set_kernel_path
 
     with tempfile.TemporaryDirectory(prefix="summit-hub-wheel-") as tmp:
         wheel = build_wheel(Path(tmp), edition)
@@ -126,7 +127,9 @@ def build_env(dest: Path, edition: str, python: str, *, constraints: Path | None
         uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
         pins = ["-c", str(constraints)] if constraints is not None else []
         if uv:
-            cmd = [uv, "pip", "install", "--quiet", "--python", str(dest / "bin" / "python"), *pins]
+            # Byte-compiled now: the servers' accounts cannot write into the environment, so
+            # without it every teacher's server and kernel would compile each module from source.
+            cmd = [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", str(dest / "bin" / "python"), *pins]
         else:
             cmd = [sys.executable, "-m", "pip", "--python", str(dest / "bin" / "python"), "install", "--quiet",
                    "--disable-pip-version-check", *pins]
@@ -134,6 +137,10 @@ def build_env(dest: Path, edition: str, python: str, *, constraints: Path | None
         if proc.returncode:
             last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
             raise SetupError(f"the {edition} environment could not be installed in {dest}: {last[0]}")
+        try:
+            set_kernel_path(dest)
+        except HubEnvError as err:
+            raise SetupError(str(err)) from None
         stamp.write_text(digest + "\n")
     return True
 

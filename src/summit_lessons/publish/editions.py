@@ -171,9 +171,19 @@ def _digest(data: bytes) -> str:
 
 
 def _edition_bytes(path: Path, edition: str) -> bytes:
+    raw = path.read_bytes()
+    # A notebook already in ``edition`` (the student wheel's, which make_edition wrote) is copied as
+    # it is: reading it through nbformat validates it against the schema, half a CPU-second for
+    # the six lessons at every hub server start, to produce the same bytes.
+    try:
+        meta = json.loads(raw).get("metadata", {}).get("summit_lessons", {})
+    except (ValueError, AttributeError):
+        meta = {}
+    if isinstance(meta, dict) and meta.get("edition") == edition:
+        return raw
     import nbformat
 
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
     return (nbformat.writes(make_edition(nb, edition)) + "\n").encode("utf-8")
 
 
