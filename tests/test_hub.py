@@ -287,9 +287,8 @@ def test_the_teacher_runs_unprivileged_with_the_solutions(classroom):
                                            *_private_paths(hub).values()],
                     needles=_solution_needles())
     assert report["euid"] != 0 and report["uid"] != 0
-    # The server runs with its environment's commands only (no node: JupyterLab asks it nothing at
-    # start); the student's kernel has the system's commands back.
-    assert report["server_path"] == str(state / "envs" / "student" / "bin")
+    # The same PATH rule in the teacher's environment.
+    assert report["server_path"] == str(state / "envs" / "teacher" / "bin")
     assert "/usr/bin" in report["path"].split(":") and report["path"].startswith(report["server_path"] + ":")
     assert report["prefix"] == str(state / "envs" / "teacher")
     assert report["read"][str(teacher_files["teacher's copy"])] and report["read"][str(teacher_files["teacher environment"])]
