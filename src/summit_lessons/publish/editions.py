@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from .cells import tags as _tags
+
 __all__ = ["EDITIONS", "HIDDEN_TAGS", "ANSWER_TAG", "ANSWER_PROMPT_TAG", "EXERCISE_PARTS", "make_edition", "unfold",
            "copy_edition", "CopyReport"]
 
@@ -62,10 +64,6 @@ MANIFEST = ".summit-lessons.json"
 RISE_CSS = "rise.css"
 #: The part of a widget's stored snapshot that only the teacher sees (quiz answers, claim verdicts).
 TEACHER_ONLY_HTML = re.compile(r'<details class="sl-answer">.*?</details>', re.S)
-
-
-def _tags(cell: Any) -> set[str]:
-    return set(cell.get("metadata", {}).get("tags", []))
 
 
 def _answer_cells(exercise_id: str) -> list[Any]:

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from .cells import source as _source
+from .cells import tags as _tags
+
 __all__ = ["Section", "plan_sections", "timing_parts", "place_minutes", "plan_page", "write_plans"]
 
 #: Sections of a lesson that are not steps of the class: the header and the reference lists.
@@ -27,15 +30,6 @@ _TIMING = re.compile(r"Timing:\s*(.+?\.)(?:\s|$)", re.S)
 _PART = re.compile(r"^(?P<name>.*?)\s*(?P<min>\d+)\s*min(?:ute)?s?\b\s*(?:\((?P<split>[^)]*)\))?\s*$", re.S)
 _ITEM = re.compile(r"^(?P<name>.*?)[:\s]*(?P<min>\d+)\s*(?:min(?:ute)?s?)?$")
 _LESSON_ID = re.compile(r"\b(\d\d_[a-z0-9_]+)\b")
-
-
-def _tags(cell: Any) -> set[str]:
-    return set(cell.get("metadata", {}).get("tags", []))
-
-
-def _source(cell: Any) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
 
 
 @dataclass

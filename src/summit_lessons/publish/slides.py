@@ -35,6 +35,9 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .cells import source as _source
+from .cells import tags as _tags
+
 __all__ = ["SLIDE_TYPES", "OVERRIDES", "slide_type", "annotate_notebook", "annotate", "slide_counts",
            "deck_notebook", "self_check_cells", "export_deck", "write_decks", "write_assets", "ASSETS",
            "DeckError", "main"]
@@ -50,15 +53,6 @@ OVERRIDES: dict[str, str] = {
 LEAD_IN_CHARS = 350
 _HEADING = re.compile(r"^\s*(#{1,6})\s")
 _IMPORT = re.compile(r"^\s*(from\s+\S+\s+import\s|import\s)")
-
-
-def _tags(cell: Any) -> set[str]:
-    return set(cell.get("metadata", {}).get("tags", []))
-
-
-def _source(cell: Any) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
 
 
 def _setup_only(source: str) -> bool:

@@ -14,6 +14,8 @@ import html
 import re
 from typing import Any
 
+from .cells import tags as _tags
+
 __all__ = ["worksheet_notebook", "needed_cells", "plan_page", "write_plans"]
 
 _QUOTED = re.compile(r"[\"“]([^\"”\n]{6,120})[\"”]")
@@ -21,10 +23,6 @@ _CAPTION = re.compile(r"<caption>(.*?)</caption>", re.S)
 _TAG = re.compile(r"<[^>]+>")
 _H2 = re.compile(r"^##\s+(.+)$", re.M)
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.M)
-
-
-def _tags(cell: Any) -> set[str]:
-    return set(cell.get("metadata", {}).get("tags", []))
 
 
 def _html_of(cell: Any) -> str:
