@@ -183,6 +183,7 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     out.append(("  memory per student (peak PSS); hub + proxy",
                 f"{r['pss_per_student_mb']:6.0f} MB; {r['hub_mb']:.0f} MB + {r['proxy_mb']:.0f} MB", "", ""))
     out.append(("  load average before / after", f"{r['load_before']:6.1f} / {r['load_after']:.1f}", "", ""))
+    out.extend(("  a failure", msg, "", "") for msg in r["failure_messages"])  # what a failed student saw
     return out
 
 
