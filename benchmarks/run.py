@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -439,9 +439,7 @@ def _setup_and_hub_rows(args: argparse.Namespace, runs: int, only: str | None = 
                 print(f"[8] JupyterHub: {n} students start a server and run lesson 02 at the same moment", flush=True)
                 r = hub_load(n)
                 results[f"hub load {n} students"] = {**r, "target": f"no failures; <= {TARGET_CPU_S} CPU-s per student"
-                                                     + (f"; all done <= {TARGET_30_S:.0f} s" if n == 30 else ""),
-                                                     "ok": r["failures"] == 0 and r["cpu_ok"]
-                                                     and (n != 30 or r["all_done"] <= TARGET_30_S)}
+                                                     + (f"; all done <= {TARGET_30_S:.0f} s" if n == 30 else "")}
                 rows.extend(hub_rows(r))
     return rows, results
 

@@ -105,17 +105,17 @@ def lesson_metas(paths: Iterable[str | Path] | None = None) -> list[dict[str, An
 
 
 def lesson_map_html(folder: str | Path | None = None, link_suffix: str | None = ".ipynb", *,
-                    metas: list[dict[str, Any]] | None = None, handouts: Sequence[tuple[str, str]] = (),
-                    caption: str | None = None, handouts_heading: str = "Handouts") -> str:
+                    metas: list[dict[str, Any]] | None = None, links: Sequence[tuple[str, str]] = (),
+                    caption: str | None = None, links_heading: str = "Handouts") -> str:
     """The lesson map as an accessible HTML table, with minutes, objectives and totals.
 
     Each title links to ``file_stem + link_suffix`` (no link when ``link_suffix`` is None);
-    ``handouts`` adds a column (headed ``handouts_heading``) of links, one per ``(folder, label)``,
-    to ``folder/file_stem.html``.
+    ``links`` adds a column (headed ``links_heading``) of links, one per ``(folder, label)``, to
+    ``folder/file_stem.html``: the handouts of each edition, or a site's slides.
     """
     metas = lesson_metas(notebook_paths(folder)) if metas is None else metas
     caption = caption or f"Lesson map: the {len(metas)} lessons in reading order"
-    cols = ["#", "Lesson"] + ([handouts_heading] if handouts else []) + ["Teaching (min)", "Exercises (min)",
+    cols = ["#", "Lesson"] + ([links_heading] if links else []) + ["Teaching (min)", "Exercises (min)",
                                                                   "Learners will be able to…"]
     head = (f'<table class="sl-lesson-map"><caption>{html.escape(caption)}</caption><thead><tr>'
             + "".join(f'<th scope="col">{html.escape(c)}</th>' for c in cols) + "</tr></thead><tbody>")
@@ -125,11 +125,11 @@ def lesson_map_html(folder: str | Path | None = None, link_suffix: str | None = 
         if link_suffix is not None:
             title = f'<a href="{html.escape(m["file_stem"] + link_suffix, quote=True)}">{title}</a>'
         cells = [str(m["order"]), title]
-        if handouts:
+        if links:
             # The visually hidden part names the lesson, so each link makes sense on its own.
             cells.append("".join(f'<a href="{d}/{html.escape(m["file_stem"], quote=True)}.html">{html.escape(label)}'
                                  f'<span class="sl-visually-hidden">: {html.escape(m["title"])}</span></a><br>'
-                                 for d, label in handouts))
+                                 for d, label in links))
         objectives = "".join(f"<li>{html.escape(o)}</li>" for o in m["objectives"])
         cells += [str(m["teaching_minutes"]), str(m["exercise_minutes"]), f"<ul>{objectives}</ul>"]
         body.append("<tr>" + "".join(f'<th scope="row">{c}</th>' if i == 1 else f"<td>{c}</td>"

@@ -21,7 +21,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 __all__ = ["CONFIG", "HubError", "HubProcess", "HubClient", "CellResult", "free_ports", "throwaway_hub"]
 
@@ -170,9 +170,11 @@ class HubClient:
         folder = path.rsplit("/", 1)[0] if "/" in path else ""
         return self.run_code(name, cells, folder=folder, timeout=timeout)
 
-    def run_code(self, name: str, cells: list[str], *, folder: str = "", timeout: float = 180) -> list[CellResult]:
+    def run_code(self, name: str, cells: list[str], *, folder: str = "", timeout: float = 180,
+                 on_cell: Callable[[int, CellResult], None] | None = None) -> list[CellResult]:
         """Run ``cells`` one after another in a new kernel on ``name``'s server (as a browser
-        would, over the kernel websocket); stop at the first error."""
+        would, over the kernel websocket); stop at the first error. ``on_cell(i, result)`` is
+        called as each cell finishes (a benchmark measures between cells)."""
         import websocket
 
         kernel = self._server(name, "POST", "kernels", json={"name": "python3", "path": folder})
@@ -185,6 +187,8 @@ class HubClient:
         try:
             for code in cells:
                 results.append(_execute(ws, session, name, code, timeout))
+                if on_cell is not None:
+                    on_cell(len(results) - 1, results[-1])
                 if results[-1].error:
                     break
         finally:

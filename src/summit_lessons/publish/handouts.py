@@ -386,7 +386,7 @@ def _write_extras(staging: Path, paths: list[Path], metas: list[dict[str, Any]],
     key = "teacher" in editions
     if key:
         from .key import write_key
-        from .worksheets import write_plans
+        from .plans import write_plans
 
         write_key(staging / "key", paths, cache=cache, executed=executed, salt=salt)
         write_plans(staging / "plan", paths)

@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from .cells import source as _source
 from .cells import tags as _tags
 
-__all__ = ["Section", "plan_sections", "timing_parts", "place_minutes", "plan_page", "write_plans"]
+__all__ = ["Section", "plan_sections", "timing_note", "timing_parts", "place_minutes", "plan_page", "write_plans"]
 
 #: Sections of a lesson that are not steps of the class: the header and the reference lists.
 _NOT_STEPS = {"overview", "questions", "objectives", "sources", "key points"}
@@ -232,8 +232,9 @@ def _sequence_html(sections: list[Section]) -> str:
     return "".join(items)
 
 
-def plan_page(path: Path) -> str:
-    """The one-page lesson plan of one lesson notebook, as a complete HTML page."""
+def plan_page(path: Path, lessons: dict[str, tuple[int, str]] | None = None) -> str:
+    """The one-page lesson plan of one lesson notebook, as a complete HTML page. ``lessons``: the
+    lessons beside it (:func:`_lessons_by_id`), read once by :func:`write_plans` for all plans."""
     from .credits import credits_html, outside_sources
     from .page import handout_css, page_css
 
@@ -245,7 +246,7 @@ def plan_page(path: Path) -> str:
     sections = plan_sections(nb)
     note = timing_note(nb)
     unplaced = place_minutes(sections, note)
-    lessons = _lessons_by_id(path.parent)
+    lessons = _lessons_by_id(path.parent) if lessons is None else lessons
     outside = outside_sources(meta.get("sources", []))
     css = handout_css()
     li = lambda items: "".join(f"<li>{_with_titles(_md_inline(i), lessons)}</li>" for i in items)  # noqa: E731
@@ -311,8 +312,11 @@ def write_plans(folder: Path, notebooks: Iterable[Path]) -> list[Path]:
     """Write ``folder/NN_name.html``, the lesson plan of every lesson."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+    indexes: dict[Path, dict[str, tuple[int, str]]] = {}  # one read of each lessons folder, not one per plan
     for p in notebooks:
-        target = folder / f"{Path(p).stem}.html"
-        target.write_text(plan_page(Path(p)), encoding="utf-8")
+        p = Path(p)
+        lessons = indexes.setdefault(p.parent, _lessons_by_id(p.parent))
+        target = folder / f"{p.stem}.html"
+        target.write_text(plan_page(p, lessons), encoding="utf-8")
         written.append(target)
     return written

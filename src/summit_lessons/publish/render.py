@@ -274,7 +274,7 @@ def index_html(metas: list[dict[str, Any]], editions: Iterable[str], *, key: boo
     forms = [*(("worksheet",) if "student" in chosen else ()), *(("plan",) if "teacher" in chosen else ())]
     links = ([(e, _LABELS[e]) for e in chosen] + [(f, FORMS[f]) for f in forms]
              + [(f"slides/{e}", f"{_LABELS[e].split()[0]} slides") for e in chosen])
-    lesson_map = lesson_map_html(metas=metas, link_suffix=None, handouts=links,
+    lesson_map = lesson_map_html(metas=metas, link_suffix=None, links=links,
                                  caption="Lesson map: the lessons in reading order, with their handouts")
     latest = max((m["accurate_as_of"] for m in metas), default="")
     dated = f"<p>Accurate as of {_date_text(latest)} (the latest event in the sources).</p>" if latest else ""

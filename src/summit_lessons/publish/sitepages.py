@@ -29,7 +29,7 @@ def landing_page(metas: list[dict[str, Any]], edition: str) -> str:
     from ..lessons import lesson_map_html
 
     # A Slides column beside the lesson: the link names its lesson (visually hidden), so it reads on its own.
-    table = lesson_map_html(metas=metas, link_suffix=None, handouts=[(SLIDES, "Slides")], handouts_heading="Slides",
+    table = lesson_map_html(metas=metas, link_suffix=None, links=[(SLIDES, "Slides")], links_heading="Slides",
                             caption=f"The {len(metas)} lessons ({edition} edition): open one to run it")
     # Titles link into JupyterLab inside the site; the lesson map builder stays the package's one.
     for m in metas:

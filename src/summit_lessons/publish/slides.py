@@ -352,16 +352,21 @@ def export_deck(nb: Any, edition: str, reveal: dict[str, str], exporter: Any | N
     meta = nb.metadata.get("summit_lessons", {})
     prepared = deck_notebook(nb, edition)
     prepared.metadata.pop("widgets", None)
-    folder = _template_dir()
     sl = {"title": meta.get("title", "Lesson"), "edition": edition, "edition_label": _LABELS[edition],
           "notes": edition == "teacher", "assets": assets,
           "reveal_js": reveal["reveal_js"], "reveal_css": reveal["reveal_css"], "notes_js": reveal["notes_js"],
-          "theme_css": "", "deck_css": (folder / "deck.css").read_text(encoding="utf-8"),
-          "deck_js": (folder / "deck.js").read_text(encoding="utf-8")}
+          "theme_css": "", **_deck_files()}
     exporter = exporter or _exporter()
     body, _ = exporter.from_notebook_node(prepared, resources={"sl": sl})
     # reveal.js's own source names its licence; a link to another lesson leads to that lesson's deck.
     return re.sub(r'href="(\d\d_[\w-]+)\.ipynb(#[^"]*)?"', lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
+
+
+def _deck_files() -> dict[str, str]:
+    """The decks' own style and script (``deck.css``, ``deck.js`` of the ``summit_slides`` template)."""
+    folder = _template_dir()
+    return {"deck_css": (folder / "deck.css").read_text(encoding="utf-8"),
+            "deck_js": (folder / "deck.js").read_text(encoding="utf-8")}
 
 
 #: The files a deck with shared assets reads from its ``assets/`` folder (notes.js: teacher decks only).
@@ -373,11 +378,9 @@ def write_assets(folder: Path, edition: str, reveal: dict[str, str], exporter: A
     plugin for a student edition (its decks have no notes)."""
     env = exporter.environment  # JupyterLab's styles, as nbconvert's include_css reads them
     lab = "".join(env.loader.get_source(env, name)[0] for name in ("static/index.css", "static/theme-light.css"))
-    template = _template_dir()
-    texts = {"reveal.css": reveal["reveal_css"], "lab.css": lab,
-             "deck.css": (template / "deck.css").read_text(encoding="utf-8"),
-             "reveal.js": reveal["reveal_js"], "notes.js": reveal["notes_js"],
-             "deck.js": (template / "deck.js").read_text(encoding="utf-8"),
+    own = _deck_files()
+    texts = {"reveal.css": reveal["reveal_css"], "lab.css": lab, "deck.css": own["deck_css"],
+             "reveal.js": reveal["reveal_js"], "notes.js": reveal["notes_js"], "deck.js": own["deck_js"],
              "LICENSE-reveal.js.txt": reveal["license"]}
     folder.mkdir(parents=True, exist_ok=True)
     written = []

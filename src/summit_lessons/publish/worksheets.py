@@ -16,7 +16,7 @@ from typing import Any
 
 from .cells import tags as _tags
 
-__all__ = ["worksheet_notebook", "needed_cells", "plan_page", "write_plans"]
+__all__ = ["worksheet_notebook", "needed_cells"]
 
 _QUOTED = re.compile(r"[\"“]([^\"”\n]{6,120})[\"”]")
 _CAPTION = re.compile(r"<caption>(.*?)</caption>", re.S)
@@ -109,7 +109,3 @@ def worksheet_notebook(student: Any, title: str) -> Any:
         out.append(md("This lesson has no exercises or self-check: the handout is the whole lesson.", "worksheet-none"))
     nb.cells = out
     return nb
-
-
-# The one-page lesson plan lives in .plans; its names stay importable from here.
-from .plans import plan_page, write_plans  # noqa: E402
